@@ -1,0 +1,298 @@
+/**
+ * The shape of `mlship.yaml`: a business objective turned into a data problem. Defaults live here so
+ * that a minimal spec is enough and every later stage reads one fully-resolved object.
+ */
+import { z } from "zod";
+
+const name = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+    "letters, digits, '_', '.', '-' and starting with a letter or digit",
+  );
+
+const envVar = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name in UPPER_SNAKE_CASE");
+
+const fileSource = z
+  .object({
+    kind: z.literal("file"),
+    /** Relative paths resolve against the spec file's folder. */
+    path: z.string().min(1),
+    /** Detected from the extension when omitted. */
+    format: z.enum(["csv", "tsv", "parquet", "json", "ndjson"]).optional(),
+    /** CSV only. */
+    delimiter: z.string().length(1).optional(),
+  })
+  .strict();
+
+const sqliteSource = z
+  .object({
+    kind: z.literal("sqlite"),
+    path: z.string().min(1),
+    table: z.string().min(1).optional(),
+    query: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((s) => (s.table === undefined) !== (s.query === undefined), {
+    message: "give exactly one of 'table' or 'query'",
+  });
+
+const postgresSource = z
+  .object({
+    kind: z.literal("postgres"),
+    /** Name of the environment variable holding the connection string: never the string itself. */
+    urlEnv: envVar.default("DATABASE_URL"),
+    query: z.string().min(1),
+  })
+  .strict();
+
+const httpSource = z
+  .object({
+    kind: z.literal("http"),
+    url: z.url(),
+    format: z.enum(["json", "ndjson"]).default("json"),
+    /** Name of the environment variable holding a bearer token. */
+    tokenEnv: envVar.optional(),
+    /** For JSON bodies that wrap the rows, e.g. "data" or "results.items". */
+    recordsPath: z.string().optional(),
+    paging: z
+      .discriminatedUnion("type", [
+        z.object({ type: z.literal("next"), nextPath: z.string().default("next") }).strict(),
+        z
+          .object({
+            type: z.literal("page"),
+            param: z.string().default("page"),
+            start: z.number().int().default(1),
+            maxPages: z.number().int().positive().default(1000),
+          })
+          .strict(),
+      ])
+      .optional(),
+    timeoutMs: z.number().int().positive().default(30_000),
+    retries: z.number().int().min(0).max(10).default(3),
+  })
+  .strict();
+
+export const sourceSchema = z.discriminatedUnion("kind", [
+  fileSource,
+  sqliteSource,
+  postgresSource,
+  httpSource,
+]);
+
+const dataSchema = z
+  .object({
+    sources: z.array(sourceSchema).min(1),
+    /** How several sources combine: stacked rows, or joined on a key column. */
+    combine: z
+      .discriminatedUnion("type", [
+        z.object({ type: z.literal("concat") }).strict(),
+        z
+          .object({
+            type: z.literal("join"),
+            on: z.string().min(1),
+            how: z.enum(["inner", "left"]).default("inner"),
+          })
+          .strict(),
+      ])
+      .default({ type: "concat" }),
+  })
+  .strict();
+
+export const expectationSchema = z.discriminatedUnion("expect", [
+  z.object({ expect: z.literal("columnExists"), column: z.string() }).strict(),
+  z
+    .object({
+      expect: z.literal("type"),
+      column: z.string(),
+      type: z.enum(["numeric", "categorical", "boolean", "datetime"]),
+    })
+    .strict(),
+  z
+    .object({
+      expect: z.literal("range"),
+      column: z.string(),
+      min: z.number().optional(),
+      max: z.number().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      expect: z.literal("allowedValues"),
+      column: z.string(),
+      values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1),
+    })
+    .strict(),
+  z
+    .object({ expect: z.literal("maxMissingShare"), column: z.string(), share: z.number().min(0).max(1) })
+    .strict(),
+  z.object({ expect: z.literal("unique"), column: z.string() }).strict(),
+  z.object({ expect: z.literal("pattern"), column: z.string(), regex: z.string() }).strict(),
+  z
+    .object({
+      expect: z.literal("rowCount"),
+      min: z.number().int().min(0).optional(),
+      max: z.number().int().optional(),
+    })
+    .strict(),
+]);
+
+export const metricNames = [
+  "accuracy",
+  "balanced_accuracy",
+  "precision",
+  "recall",
+  "f1",
+  "f1_macro",
+  "f1_weighted",
+  "roc_auc",
+  "roc_auc_ovr",
+  "average_precision",
+  "log_loss",
+  "brier",
+  "mae",
+  "mse",
+  "rmse",
+  "r2",
+  "mape",
+  "silhouette",
+  "davies_bouldin",
+] as const;
+export type MetricName = (typeof metricNames)[number];
+
+/** Metrics where lower is better; the spec's `direction` defaults from this. */
+export const lowerIsBetter: ReadonlySet<MetricName> = new Set([
+  "log_loss",
+  "brier",
+  "mae",
+  "mse",
+  "rmse",
+  "mape",
+  "davies_bouldin",
+]);
+
+/** A hyperparameter search space, used by the tuner; a plain value fixes the parameter. */
+const paramSpace = z.union([
+  z.object({ int: z.tuple([z.number().int(), z.number().int()]), log: z.boolean().default(false) }).strict(),
+  z.object({ float: z.tuple([z.number(), z.number()]), log: z.boolean().default(false) }).strict(),
+  z.object({ choice: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).min(1) }).strict(),
+]);
+const paramValue = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.null(),
+  z.array(z.union([z.string(), z.number()])),
+]);
+
+const modelSchema = z
+  .object({
+    /** Estimator kind in camelCase, e.g. "logisticRegression", "randomForestClassifier". */
+    kind: z.string().min(1),
+    /** A label for reports; defaults to the kind. */
+    name: z.string().optional(),
+    params: z.record(z.string(), paramValue).default({}),
+    space: z.record(z.string(), paramSpace).optional(),
+  })
+  .strict();
+
+const stepSchema = z
+  .object({
+    kind: z.string().min(1),
+    params: z.record(z.string(), paramValue).default({}),
+    /** Columns by name, or by type with "numeric" / "categorical". Omitted: all columns the step accepts. */
+    columns: z
+      .union([z.array(z.string()).min(1), z.enum(["numeric", "categorical", "boolean", "datetime"])])
+      .optional(),
+  })
+  .strict();
+
+export const specSchema = z
+  .object({
+    name,
+    objective: z
+      .object({
+        /** Why this model exists, in business words; shown in every report. */
+        business: z.string().min(1),
+        /** The KPI the model moves. */
+        kpi: z.string().min(1),
+      })
+      .strict(),
+    task: z.enum(["binary", "multiclass", "regression", "clustering"]),
+    /** Required for every task but clustering. */
+    target: z.string().min(1).optional(),
+    /** For binary classification: the class that counts as positive (e.g. "Yes"). */
+    positiveClass: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    metric: z
+      .object({
+        primary: z.enum(metricNames),
+        /** The holdout score that makes a model worth shipping. */
+        threshold: z.number(),
+        /** Defaults from the metric: "minimize" for errors and losses, else "maximize". */
+        direction: z.enum(["maximize", "minimize"]).optional(),
+        secondary: z.array(z.enum(metricNames)).default([]),
+      })
+      .strict(),
+    data: dataSchema,
+    features: z
+      .object({
+        include: z.array(z.string()).optional(),
+        exclude: z.array(z.string()).default([]),
+        /** A unique row key; kept out of the features and checked for duplicates. */
+        key: z.string().optional(),
+      })
+      .strict()
+      .default({ exclude: [] }),
+    /** Columns holding personal data: never logged in clear, excluded from features unless included. */
+    pii: z.array(z.string()).default([]),
+    split: z
+      .object({
+        holdout: z.number().gt(0).lt(1).default(0.2),
+        folds: z.number().int().min(2).max(50).default(5),
+        stratify: z.boolean().default(true),
+        seed: z.number().int().min(0).default(42),
+      })
+      .strict()
+      .default({ holdout: 0.2, folds: 5, stratify: true, seed: 42 }),
+    validation: z
+      .object({
+        /** Default cap on the missing share of any column. */
+        maxMissingShare: z.number().min(0).max(1).default(0.5),
+        expectations: z.array(expectationSchema).default([]),
+      })
+      .strict()
+      .default({ maxMissingShare: 0.5, expectations: [] }),
+    /** Explicit preparation steps; omitted, a default pipeline is chosen from the schema. */
+    prep: z.array(stepSchema).optional(),
+    models: z.array(modelSchema).default([]),
+    constraints: z
+      .object({
+        latencyP95Ms: z.number().positive().optional(),
+        maxModelBytes: z.number().int().positive().optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.task !== "clustering" && s.target === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["target"],
+        message: `a target column is required for task "${s.task}"`,
+      });
+    }
+  });
+
+export type Spec = z.output<typeof specSchema>;
+export type SpecInput = z.input<typeof specSchema>;
+export type Source = z.output<typeof sourceSchema>;
+export type Expectation = z.output<typeof expectationSchema>;
+export type ModelSpec = z.output<typeof modelSchema>;
+export type StepSpec = z.output<typeof stepSchema>;
+
+export function metricDirection(spec: Pick<Spec, "metric">): "maximize" | "minimize" {
+  return spec.metric.direction ?? (lowerIsBetter.has(spec.metric.primary) ? "minimize" : "maximize");
+}
