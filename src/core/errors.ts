@@ -13,6 +13,8 @@ export interface ErrorDetails {
   code?: string;
   /** Extra structured data for --json output (e.g. a validation report). */
   data?: unknown;
+  /** Longer human-readable text shown after what/where/fix (e.g. the validation report). */
+  detail?: string;
 }
 
 export class MlshipError extends Error {
@@ -21,6 +23,7 @@ export class MlshipError extends Error {
   readonly fix: string | undefined;
   readonly code: string;
   readonly data: unknown;
+  readonly detail: string | undefined;
 
   constructor(details: ErrorDetails, options?: { cause?: unknown }) {
     super(formatMessage(details), options);
@@ -30,6 +33,7 @@ export class MlshipError extends Error {
     this.fix = details.fix;
     this.code = details.code ?? "E_MLSHIP";
     this.data = details.data;
+    this.detail = details.detail;
   }
 
   toJSON(): { code: string; what: string; where?: string; fix?: string; data?: unknown } {
@@ -47,6 +51,7 @@ function formatMessage(d: ErrorDetails): string {
   let msg = d.what;
   if (d.where) msg += `\n  where: ${d.where}`;
   if (d.fix) msg += `\n  fix:   ${d.fix}`;
+  if (d.detail) msg += `\n\n${d.detail}`;
   return msg;
 }
 

@@ -85,7 +85,8 @@ function sliceColumn(c: Column, start: number, end: number): Column {
   }
 }
 
-function takeColumn(c: Column, idx: Int32Array | readonly number[]): Column {
+/** The given rows of one column (copies only those rows). */
+export function takeColumn(c: Column, idx: Int32Array | readonly number[]): Column {
   const n = idx.length;
   switch (c.type) {
     case "categorical": {
@@ -279,4 +280,29 @@ function typeError(name: string, expected: ColumnType, actual: ColumnType): Mlsh
     fix: "encode or convert the column first (e.g. OneHotEncoder for categorical data)",
     code: "E_COLUMN_TYPE",
   });
+}
+
+/**
+ * A classification target as a categorical column: numeric labels become their decimal strings in
+ * numeric order (so classes sort as scikit-learn's do), booleans become "false"/"true".
+ */
+export function asCategorical(c: Column): CategoricalColumn {
+  switch (c.type) {
+    case "categorical":
+      return c;
+    case "boolean":
+      return categorical(
+        Int32Array.from(c.values, (v) => (v === -1 ? -1 : v)),
+        ["false", "true"],
+      );
+    default: {
+      const distinct = [...new Set(c.values)].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+      const index = new Map(distinct.map((v, k) => [v, k]));
+      const levels = distinct.map((v) => (c.type === "datetime" ? new Date(v).toISOString() : String(v)));
+      return categorical(
+        Int32Array.from(c.values, (v) => index.get(v) ?? -1),
+        levels,
+      );
+    }
+  }
 }

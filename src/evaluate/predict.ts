@@ -1,0 +1,64 @@
+/**
+ * Scoring new data with a saved model: the input is checked against the training schema (missing
+ * columns and wrong types are refused with the column named; extra columns are ignored), then the
+ * output carries the prediction and, for classifiers, one probability column per class.
+ */
+import type { Artifact } from "../artifact/index.js";
+import { MlshipError } from "../core/errors.js";
+import { type Column, Frame, numeric } from "../core/frame.js";
+import { isClassifier, isPredictor, type Predictor } from "../core/protocol.js";
+import { didYouMean } from "../spec/index.js";
+
+export function modelOf(artifact: Artifact, where: string): Predictor {
+  if (!isPredictor(artifact.pipeline)) {
+    throw new MlshipError({
+      what: "this artifact holds a preparation pipeline, not a model",
+      where,
+      fix: "score with an artifact written by `mlship train`",
+      code: "E_PREDICT_NOT_A_MODEL",
+    });
+  }
+  return artifact.pipeline;
+}
+
+/** The model's input columns from `frame`, or an error naming every missing or mistyped column. */
+export function modelInput(artifact: Artifact, frame: Frame, where: string): Frame {
+  const problems: string[] = [];
+  for (const c of artifact.payload.inputSchema.columns) {
+    if (!frame.has(c.name)) {
+      const guess = didYouMean(c.name, frame.names);
+      problems.push(`missing column "${c.name}"${guess ? ` (did you mean "${guess}"?)` : ""}`);
+      continue;
+    }
+    const actual = frame.column(c.name).type;
+    // A column that is entirely empty in this chunk reads as numeric; the imputer handles it.
+    const emptyNumeric = actual === "numeric" && frame.numeric(c.name).every((v) => Number.isNaN(v));
+    if (actual !== c.type && !emptyNumeric)
+      problems.push(`column "${c.name}" is ${actual}, the model was trained on ${c.type}`);
+  }
+  if (problems.length > 0) {
+    throw new MlshipError({
+      what: `the data does not match the model's input schema: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? `; and ${problems.length - 5} more` : ""}`,
+      where,
+      fix: "score data with the same columns and types as the training data",
+      code: "E_PREDICT_SCHEMA",
+      data: problems,
+    });
+  }
+  return frame.select(artifact.payload.inputSchema.columns.map((c) => c.name));
+}
+
+/** Prediction columns: `prediction`, plus `proba_<class>` per class for classifiers. */
+export function predictFrame(model: Predictor, X: Frame): Frame {
+  const columns: Array<[string, Column]> = [["prediction", model.predict(X)]];
+  if (isClassifier(model)) {
+    const proba = model.predictProba(X);
+    const k = model.classes.length;
+    model.classes.forEach((cls, j) => {
+      const col = new Float64Array(X.nRows);
+      for (let i = 0; i < X.nRows; i++) col[i] = proba[i * k + j];
+      columns.push([`proba_${cls}`, numeric(col)]);
+    });
+  }
+  return new Frame(columns, X.nRows);
+}

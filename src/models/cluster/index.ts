@@ -1,0 +1,1 @@
+export { KMeans, type KMeansParams, type KMeansState } from "./kMeans.js";

@@ -1,0 +1,505 @@
+/**
+ * RandomForestClassifier and RandomForestRegressor after sklearn 1.2: bootstrap samples passed to each
+ * tree as row weights, sklearn's CART per tree with `maxFeatures` candidates per node, probabilities
+ * averaged over trees, out-of-bag score, importances averaged over trees.
+ *
+ * Each tree gets a seed drawn up front from `randomState`; its bootstrap and its feature draws follow from
+ * that seed alone, so a fit reproduces exactly whether trees grow in this thread or in worker threads.
+ */
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { MlshipError, NotFittedError } from "../../core/errors.js";
+import { type Column, type Frame, numeric } from "../../core/frame.js";
+import type { Classifier, EstimatorJSON, Predictor } from "../../core/protocol.js";
+import { registerKind } from "../../core/protocol.js";
+import { Random } from "../../core/random.js";
+import {
+  addTreePrediction,
+  computeRanks,
+  leafOfRow,
+  type TrainData,
+  type TreeArrays,
+  toRowMajor,
+  treeFeatureImportances,
+} from "../tree/cart.js";
+import {
+  accuracyScore,
+  checkTreeParams,
+  classTarget,
+  featureMatrix,
+  invalidParam,
+  type MaxFeatures,
+  numericScoreTarget,
+  r2Score,
+  regressionTarget,
+} from "../tree/data.js";
+import { growOptions, predictLabels } from "../tree/decision-tree.js";
+import { type TreeJSON, treeFromJSON, treeToJSON } from "../tree/tree-json.js";
+import { bootstrapWeights, type ForestJob, growForestTree } from "./forest-fit.js";
+import type { WorkerInput, WorkerOutput } from "./forest-worker.js";
+
+export interface RandomForestParams {
+  [key: string]: unknown;
+  nEstimators: number;
+  criterion: "gini" | "entropy" | "squaredError";
+  maxDepth: number | null;
+  minSamplesSplit: number;
+  minSamplesLeaf: number;
+  /** Candidate features per node: "sqrt", "log2", a fraction in (0, 1] (1 = all), an integer count, null = all. */
+  maxFeatures: MaxFeatures;
+  bootstrap: boolean;
+  /** Compute the out-of-bag score at fit (needs bootstrap). */
+  oobScore: boolean;
+  /** Worker threads; null = all available cores. Small fits stay in this thread regardless. */
+  nJobs: number | null;
+  randomState: number | null;
+  /** Rows per bootstrap sample: null = all, a fraction in (0, 1], or an integer count. */
+  maxSamples: number | null;
+}
+
+export type RandomForestClassifierParams = RandomForestParams & { criterion: "gini" | "entropy" };
+export type RandomForestRegressorParams = RandomForestParams & { criterion: "squaredError" };
+
+export interface RandomForestState {
+  featureNames: string[];
+  classes?: string[];
+  targetLevels?: string[];
+  trees: TreeArrays[];
+  /** Seed of each tree: its bootstrap sample and feature draws follow from it. */
+  seeds: number[];
+  /** Rows per bootstrap sample at fit, to recover each tree's out-of-bag rows. */
+  nBootstrap: number;
+  /** Mean of the trees' normalised importances, renormalised (sklearn's feature_importances_). */
+  featureImportances: Float64Array;
+  /** Accuracy (classifier) or R² (regressor) on out-of-bag predictions; null unless oobScore was set. */
+  oobScore: number | null;
+  /** Threads that grew the trees at fit (1 = this thread; more = worker threads). */
+  threads: number;
+}
+
+export interface RandomForestStateJSON {
+  featureNames: string[];
+  classes?: string[];
+  targetLevels?: string[];
+  trees: TreeJSON[];
+  seeds: number[];
+  nBootstrap: number;
+  featureImportances: number[];
+  oobScore: number | null;
+  threads: number;
+}
+
+/** Below this many row-trees, starting worker threads costs more than it saves. */
+const PARALLEL_MIN_WORK = 200_000;
+const WORKER_URL = new URL("./forest-worker.js", import.meta.url);
+
+/**
+ * The worker script exists next to this module in the compiled package (dist/); when running from
+ * TypeScript sources (tests) it does not, and trees grow in this thread instead.
+ */
+export function workersAvailable(): boolean {
+  return WORKER_URL.protocol === "file:" && existsSync(fileURLToPath(WORKER_URL));
+}
+
+function resolveJobs(nJobs: number | null): number {
+  return nJobs === null || nJobs === -1 ? availableParallelism() : nJobs;
+}
+
+/** Grows one tree per seed, spread over worker threads when that pays. fit stays synchronous. */
+function growTrees(
+  job: ForestJob,
+  seeds: number[],
+  nJobs: number,
+  kind: string,
+): { trees: TreeArrays[]; threads: number } {
+  const nWorkers = Math.min(nJobs, seeds.length);
+  if (nWorkers <= 1 || !isShared(job.data) || job.data.nRows * seeds.length < PARALLEL_MIN_WORK) {
+    return { trees: seeds.map((s) => growForestTree(job, s)), threads: 1 };
+  }
+  const done = new Int32Array(new SharedArrayBuffer(4));
+  const started = [];
+  for (let w = 0; w < nWorkers; w++) {
+    const from = Math.floor((w * seeds.length) / nWorkers);
+    const to = Math.floor(((w + 1) * seeds.length) / nWorkers);
+    const { port1, port2 } = new MessageChannel();
+    const input: WorkerInput = { job, seeds: seeds.slice(from, to), port: port2, done };
+    const worker = new Worker(WORKER_URL, { workerData: input, transferList: [port2] });
+    started.push({ worker, port: port1 });
+  }
+  try {
+    // Block until every worker has posted (the protocol's fit is synchronous); workers never need this
+    // thread's event loop, and their messages are read straight off the ports.
+    for (let c = Atomics.load(done, 0); c < nWorkers; c = Atomics.load(done, 0)) Atomics.wait(done, 0, c);
+    const trees: TreeArrays[] = [];
+    for (const { port } of started) {
+      const msg = receiveMessageOnPort(port)?.message as WorkerOutput | undefined;
+      if (msg === undefined || "error" in msg) {
+        throw new MlshipError({
+          what: `${kind}: a worker thread failed while growing trees: ${msg ? msg.error : "no result"}`,
+          fix: "retry with nJobs: 1 to grow the trees in the main thread",
+          code: "E_MODEL_WORKER",
+        });
+      }
+      trees.push(...msg.trees);
+    }
+    return { trees, threads: nWorkers };
+  } finally {
+    for (const { worker, port } of started) {
+      port.close();
+      void worker.terminate();
+    }
+  }
+}
+
+function isShared(d: TrainData): boolean {
+  const target = d.yClass ?? d.yValue;
+  return (
+    d.X.buffer instanceof SharedArrayBuffer &&
+    d.ranks.buffer instanceof SharedArrayBuffer &&
+    target !== null &&
+    target.buffer instanceof SharedArrayBuffer
+  );
+}
+
+function toShared(a: Int32Array): Int32Array {
+  const out = new Int32Array(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
+function checkForestParams(kind: string, p: RandomForestParams): void {
+  checkTreeParams(kind, p);
+  if (!(Number.isInteger(p.nEstimators) && p.nEstimators >= 1))
+    throw invalidParam(kind, "nEstimators", p.nEstimators, "an integer >= 1");
+  if (p.nJobs !== null && !(Number.isInteger(p.nJobs) && (p.nJobs >= 1 || p.nJobs === -1)))
+    throw invalidParam(kind, "nJobs", p.nJobs, "null (all cores), -1 or an integer >= 1");
+  if (p.randomState !== null && !Number.isInteger(p.randomState))
+    throw invalidParam(kind, "randomState", p.randomState, "null or an integer");
+  const ms = p.maxSamples;
+  if (ms !== null && !((ms > 0 && ms <= 1) || (Number.isInteger(ms) && ms > 1)))
+    throw invalidParam(kind, "maxSamples", ms, "null, a fraction in (0, 1] or an integer > 1");
+  if (ms !== null && !p.bootstrap)
+    throw invalidParam(
+      kind,
+      "maxSamples",
+      ms,
+      "null when bootstrap is false (it sizes the bootstrap sample)",
+    );
+  if (p.oobScore && !p.bootstrap)
+    throw invalidParam(kind, "oobScore", p.oobScore, "false when bootstrap is false (no row is out of bag)");
+}
+
+function bootstrapSize(p: RandomForestParams, nRows: number, kind: string): number {
+  const ms = p.maxSamples;
+  if (ms === null) return nRows;
+  if (ms <= 1) return Math.max(1, Math.round(nRows * ms));
+  if (ms > nRows) throw invalidParam(kind, "maxSamples", ms, `at most the number of rows (${nRows})`);
+  return ms;
+}
+
+function defaults(
+  params: Partial<RandomForestParams>,
+  criterion: RandomForestParams["criterion"],
+  mf: MaxFeatures,
+) {
+  return {
+    nEstimators: params.nEstimators ?? 100,
+    criterion,
+    maxDepth: params.maxDepth ?? null,
+    minSamplesSplit: params.minSamplesSplit ?? 2,
+    minSamplesLeaf: params.minSamplesLeaf ?? 1,
+    maxFeatures: params.maxFeatures === undefined ? mf : params.maxFeatures,
+    bootstrap: params.bootstrap ?? true,
+    oobScore: params.oobScore ?? false,
+    nJobs: params.nJobs ?? null,
+    randomState: params.randomState ?? null,
+    maxSamples: params.maxSamples ?? null,
+  };
+}
+
+abstract class RandomForestBase<P extends RandomForestParams> {
+  abstract readonly kind: string;
+  readonly params: Readonly<P>;
+  protected fitted: RandomForestState | null;
+
+  constructor(params: P, state: RandomForestState | null, kind: string) {
+    checkForestParams(kind, params);
+    this.params = Object.freeze(params);
+    this.fitted = state;
+  }
+
+  get isFitted(): boolean {
+    return this.fitted !== null;
+  }
+
+  get state(): RandomForestState {
+    if (this.fitted === null) throw new NotFittedError(this.kind);
+    return this.fitted;
+  }
+
+  get featureImportances(): Float64Array {
+    return this.state.featureImportances;
+  }
+
+  get oobScore(): number | null {
+    return this.state.oobScore;
+  }
+
+  /** Grows the forest; returns the state without the OOB score plus the float32 matrix for OOB. */
+  protected grow(
+    X: Frame,
+    y: Column | undefined,
+    classification: boolean,
+  ): { state: RandomForestState; data: TrainData } {
+    const p = this.params;
+    const nJobs = resolveJobs(p.nJobs);
+    const parallel =
+      nJobs > 1 && p.nEstimators > 1 && X.nRows * p.nEstimators >= PARALLEL_MIN_WORK && workersAvailable();
+    const m = featureMatrix(X, this.kind, X.names, parallel);
+    const ranks = computeRanks(m.data, m.nRows, m.nCols);
+    const t = classification ? classTarget(y, m.nRows, this.kind, parallel) : null;
+    const data: TrainData = {
+      X: m.data,
+      ranks: parallel ? toShared(ranks) : ranks,
+      nRows: m.nRows,
+      nFeatures: m.nCols,
+      yClass: t ? t.index : null,
+      yValue: t ? null : regressionTarget(y, m.nRows, this.kind, parallel),
+      nOutputs: t ? t.classes.length : 1,
+    };
+    const job: ForestJob = {
+      data,
+      opts: growOptions(p, m.nCols, this.kind),
+      bootstrap: p.bootstrap,
+      nBootstrap: bootstrapSize(p, m.nRows, this.kind),
+    };
+    const rng =
+      p.randomState === null ? new Random((Math.random() * 4294967296) >>> 0) : new Random(p.randomState);
+    const seeds = Array.from({ length: p.nEstimators }, () => rng.nextUint32());
+    const { trees, threads } = growTrees(job, seeds, nJobs, this.kind);
+    return {
+      data,
+      state: {
+        featureNames: [...X.names],
+        ...(t ? { classes: t.classes, targetLevels: t.targetLevels } : {}),
+        trees,
+        seeds,
+        nBootstrap: job.nBootstrap,
+        featureImportances: forestImportances(trees, m.nCols),
+        oobScore: null,
+        threads,
+      },
+    };
+  }
+
+  /** Sum over trees of per-row leaf values (probabilities when `normalise`), row-major n x outputs. */
+  protected sumTrees(X: Frame, normalise: boolean): Float64Array {
+    const s = this.state;
+    const m = featureMatrix(X, this.kind, s.featureNames);
+    const K = s.trees[0].nOutputs;
+    const out = new Float64Array(m.nRows * K);
+    const rows = toRowMajor(m.data, m.nRows, m.nCols);
+    for (const tree of s.trees) addTreePrediction(tree, rows, m.nCols, out, normalise);
+    return out;
+  }
+
+  /** Out-of-bag sums per row and how many trees left each row out. */
+  protected oobSums(data: TrainData, state: RandomForestState, normalise: boolean) {
+    const n = data.nRows;
+    const K = data.nOutputs;
+    const sums = new Float64Array(n * K);
+    const counts = new Int32Array(n);
+    const job = { bootstrap: true, nBootstrap: state.nBootstrap };
+    state.trees.forEach((tree, t) => {
+      const { weights } = bootstrapWeights(state.seeds[t], n, job);
+      for (let i = 0; i < n; i++) {
+        if (weights![i] !== 0) continue;
+        const leaf = leafOfRow(tree, data.X, n, i);
+        let total = 1;
+        if (normalise) {
+          total = 0;
+          for (let c = 0; c < K; c++) total += tree.value[leaf * K + c];
+        }
+        for (let c = 0; c < K; c++) sums[i * K + c] += tree.value[leaf * K + c] / total;
+        counts[i]++;
+      }
+    });
+    return { sums, counts };
+  }
+
+  toJSON(): EstimatorJSON<P, RandomForestStateJSON> {
+    const s = this.fitted;
+    return {
+      kind: this.kind,
+      params: { ...this.params },
+      state:
+        s === null
+          ? null
+          : {
+              featureNames: [...s.featureNames],
+              ...(s.classes ? { classes: [...s.classes], targetLevels: [...(s.targetLevels ?? [])] } : {}),
+              trees: s.trees.map(treeToJSON),
+              seeds: [...s.seeds],
+              nBootstrap: s.nBootstrap,
+              featureImportances: Array.from(s.featureImportances),
+              oobScore: s.oobScore,
+              threads: s.threads,
+            },
+    };
+  }
+}
+
+function forestImportances(trees: TreeArrays[], nFeatures: number): Float64Array {
+  const mean = new Float64Array(nFeatures);
+  let used = 0;
+  for (const t of trees) {
+    if (t.nodeCount <= 1) continue;
+    const imp = treeFeatureImportances(t, nFeatures);
+    for (let f = 0; f < nFeatures; f++) mean[f] += imp[f];
+    used++;
+  }
+  if (used === 0) return mean;
+  let total = 0;
+  for (let f = 0; f < nFeatures; f++) {
+    mean[f] /= used;
+    total += mean[f];
+  }
+  if (total > 0) for (let f = 0; f < nFeatures; f++) mean[f] /= total;
+  return mean;
+}
+
+function stateFromJSON(j: RandomForestStateJSON | null, kind: string): RandomForestState | null {
+  if (j === null) return null;
+  if (!Array.isArray(j.trees) || j.trees.length === 0 || j.trees.length !== j.seeds?.length) {
+    throw new MlshipError({
+      what: `${kind}: the saved forest has no trees or its seeds do not match its trees`,
+      fix: "re-fit the model and save it again",
+      code: "E_MODEL_STATE",
+    });
+  }
+  return {
+    featureNames: j.featureNames,
+    ...(j.classes ? { classes: j.classes, targetLevels: j.targetLevels } : {}),
+    trees: j.trees.map((t) => treeFromJSON(t, kind)),
+    seeds: j.seeds,
+    nBootstrap: j.nBootstrap,
+    featureImportances: Float64Array.from(j.featureImportances),
+    oobScore: j.oobScore,
+    threads: j.threads,
+  };
+}
+
+const CLASSIFIER = "randomForestClassifier";
+const REGRESSOR = "randomForestRegressor";
+
+export class RandomForestClassifier
+  extends RandomForestBase<RandomForestClassifierParams>
+  implements Classifier<RandomForestClassifierParams>
+{
+  readonly kind = CLASSIFIER;
+  readonly task = "classification" as const;
+
+  constructor(params: Partial<RandomForestClassifierParams> = {}, state: RandomForestState | null = null) {
+    const criterion = params.criterion ?? "gini";
+    if (criterion !== "gini" && criterion !== "entropy")
+      throw invalidParam(CLASSIFIER, "criterion", criterion, '"gini" or "entropy"');
+    super(defaults(params, criterion, "sqrt") as RandomForestClassifierParams, state, CLASSIFIER);
+  }
+
+  get classes(): readonly string[] {
+    return this.state.classes ?? [];
+  }
+
+  fit(X: Frame, y?: Column): this {
+    const { state, data } = this.grow(X, y, true);
+    if (this.params.oobScore) {
+      const K = data.nOutputs;
+      const { sums } = this.oobSums(data, state, true);
+      // Rows no tree left out score as the first class, as in sklearn (which warns about them).
+      let hits = 0;
+      for (let i = 0; i < data.nRows; i++) {
+        let best = 0;
+        for (let c = 1; c < K; c++) if (sums[i * K + c] > sums[i * K + best]) best = c;
+        if (best === data.yClass![i]) hits++;
+      }
+      state.oobScore = hits / data.nRows;
+    }
+    this.fitted = state;
+    return this;
+  }
+
+  /** Mean over trees of each tree's leaf class shares (sklearn's soft voting). */
+  predictProba(X: Frame): Float64Array {
+    const out = this.sumTrees(X, true);
+    const nTrees = this.state.trees.length;
+    for (let k = 0; k < out.length; k++) out[k] /= nTrees;
+    return out;
+  }
+
+  predict(X: Frame): Column {
+    return predictLabels(this.predictProba(X), this.state.classes ?? [], this.state.targetLevels ?? []);
+  }
+
+  score(X: Frame, y?: Column): number {
+    const pred = this.predict(X) as { codes: Int32Array; levels: readonly string[] };
+    return accuracyScore(this.kind, y, pred.codes, pred.levels);
+  }
+
+  static fromJSON(json: EstimatorJSON): RandomForestClassifier {
+    return new RandomForestClassifier(
+      json.params as Partial<RandomForestClassifierParams>,
+      stateFromJSON(json.state as RandomForestStateJSON | null, CLASSIFIER),
+    );
+  }
+}
+
+export class RandomForestRegressor
+  extends RandomForestBase<RandomForestRegressorParams>
+  implements Predictor<RandomForestRegressorParams>
+{
+  readonly kind = REGRESSOR;
+  readonly task = "regression" as const;
+
+  constructor(params: Partial<RandomForestRegressorParams> = {}, state: RandomForestState | null = null) {
+    const criterion = params.criterion ?? "squaredError";
+    if (criterion !== "squaredError") throw invalidParam(REGRESSOR, "criterion", criterion, '"squaredError"');
+    super(defaults(params, criterion, 1) as RandomForestRegressorParams, state, REGRESSOR);
+  }
+
+  fit(X: Frame, y?: Column): this {
+    const { state, data } = this.grow(X, y, false);
+    if (this.params.oobScore) {
+      const { sums, counts } = this.oobSums(data, state, false);
+      for (let i = 0; i < data.nRows; i++) sums[i] /= Math.max(1, counts[i]);
+      state.oobScore = r2Score(data.yValue!, sums);
+    }
+    this.fitted = state;
+    return this;
+  }
+
+  /** Mean of the trees' predictions. */
+  predict(X: Frame): Column {
+    const out = this.sumTrees(X, false);
+    const nTrees = this.state.trees.length;
+    for (let k = 0; k < out.length; k++) out[k] /= nTrees;
+    return numeric(out);
+  }
+
+  /** R². */
+  score(X: Frame, y?: Column): number {
+    const pred = (this.predict(X) as { values: Float64Array }).values;
+    return r2Score(numericScoreTarget(this.kind, y, X.nRows), pred);
+  }
+
+  static fromJSON(json: EstimatorJSON): RandomForestRegressor {
+    return new RandomForestRegressor(
+      json.params as Partial<RandomForestRegressorParams>,
+      stateFromJSON(json.state as RandomForestStateJSON | null, REGRESSOR),
+    );
+  }
+}
+
+registerKind(CLASSIFIER, RandomForestClassifier.fromJSON);
+registerKind(REGRESSOR, RandomForestRegressor.fromJSON);

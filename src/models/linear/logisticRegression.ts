@@ -1,0 +1,363 @@
+/**
+ * Logistic regression fitted by L-BFGS, with sklearn 1.2's objective for the lbfgs solver:
+ *   Σᵢ sᵢ · logloss(yᵢ, xᵢ·w + b) + 1/(2C) ‖w‖²      (intercept not penalised; sᵢ = class weight)
+ * Two classes use one weight vector (the logit of the second class); more classes use the multinomial
+ * (softmax) model with one vector per class. The gradient kernels walk the column-major design matrix
+ * column by column, so the inner loops are contiguous multiply-adds over typed arrays.
+ */
+
+import { NotFittedError } from "../../core/errors.js";
+import { type Column, categorical, type Frame } from "../../core/frame.js";
+import type { Classifier, EstimatorJSON } from "../../core/protocol.js";
+import { registerKind } from "../../core/protocol.js";
+import { type ClassTarget, classTarget, type DesignMatrix, designMatrix, invalidParam } from "./data.js";
+import { lbfgs } from "./lbfgs.js";
+
+export type LogisticRegressionParams = {
+  /** "none" fits the unpenalised maximum-likelihood model. */
+  penalty: "l2" | "none";
+  /** Inverse regularisation strength (sklearn's C). */
+  c: number;
+  fitIntercept: boolean;
+  maxIter: number;
+  /**
+   * Stop when the largest absolute gradient component of the summed objective is at most tol, or (as in
+   * sklearn's lbfgs, through scipy's defaults) when an iteration lowers the objective by less than 2.2e-9
+   * relative.
+   */
+  tol: number;
+  /** "balanced" weighs class k by n / (K · count_k); a record gives weights by class label (default 1). */
+  classWeight: "balanced" | Record<string, number> | null;
+  multiClass: "multinomial";
+};
+
+export interface LogisticRegressionState {
+  featureNames: string[];
+  /** Class labels that occurred in the training target, in level order: predictProba's columns. */
+  classes: string[];
+  /** The training target's levels; predict returns codes into these. */
+  targetLevels: string[];
+  /** One row (the second class's logit) for two classes, one row per class otherwise. */
+  coef: number[][];
+  intercept: number[];
+  nIter: number;
+  converged: boolean;
+}
+
+const KIND = "logisticRegression";
+
+export class LogisticRegression implements Classifier<LogisticRegressionParams, LogisticRegressionState> {
+  readonly kind = KIND;
+  readonly task = "classification" as const;
+  readonly params: Readonly<LogisticRegressionParams>;
+  #state: LogisticRegressionState | null;
+
+  constructor(params: Partial<LogisticRegressionParams> = {}, state: LogisticRegressionState | null = null) {
+    const p: LogisticRegressionParams = {
+      penalty: params.penalty ?? "l2",
+      c: params.c ?? 1,
+      fitIntercept: params.fitIntercept ?? true,
+      maxIter: params.maxIter ?? 100,
+      tol: params.tol ?? 1e-4,
+      classWeight: params.classWeight ?? null,
+      multiClass: params.multiClass ?? "multinomial",
+    };
+    if (p.penalty !== "l2" && p.penalty !== "none")
+      throw invalidParam(KIND, "penalty", p.penalty, '"l2" or "none"');
+    if (!(p.c > 0)) throw invalidParam(KIND, "c", p.c, "a number > 0");
+    if (!(Number.isInteger(p.maxIter) && p.maxIter > 0))
+      throw invalidParam(KIND, "maxIter", p.maxIter, "a positive integer");
+    if (!(p.tol > 0)) throw invalidParam(KIND, "tol", p.tol, "a number > 0");
+    if (p.multiClass !== "multinomial") throw invalidParam(KIND, "multiClass", p.multiClass, '"multinomial"');
+    const cw = p.classWeight;
+    if (cw !== null && cw !== "balanced") {
+      if (typeof cw !== "object" || Object.values(cw).some((v) => !(typeof v === "number" && v >= 0)))
+        throw invalidParam(KIND, "classWeight", cw, '"balanced", null or a record of label -> weight >= 0');
+    }
+    this.params = Object.freeze(p);
+    this.#state = state;
+  }
+
+  get isFitted(): boolean {
+    return this.#state !== null;
+  }
+
+  get state(): LogisticRegressionState {
+    if (this.#state === null) throw new NotFittedError(KIND);
+    return this.#state;
+  }
+
+  get classes(): readonly string[] {
+    return this.state.classes;
+  }
+
+  fit(X: Frame, y?: Column): this {
+    const m = designMatrix(X, KIND);
+    const t = classTarget(y, m.nRows, KIND);
+    const weights = sampleWeights(t, this.params.classWeight);
+    const l2 = this.params.penalty === "none" ? 0 : 1 / this.params.c;
+    const K = t.classes.length;
+    const p = m.nCols;
+    const nVec = K === 2 ? 1 : K;
+    const objective =
+      K === 2
+        ? binaryObjective(m, t.index, weights, l2, this.params.fitIntercept)
+        : multinomialObjective(m, t.index, K, weights, l2, this.params.fitIntercept);
+    const r = lbfgs(objective, new Float64Array(nVec * (p + 1)), {
+      maxIter: this.params.maxIter,
+      gtol: this.params.tol,
+    });
+    const coef: number[][] = [];
+    const intercept: number[] = [];
+    for (let k = 0; k < nVec; k++) {
+      coef.push(Array.from(r.x.subarray(k * p, (k + 1) * p)));
+      intercept.push(r.x[nVec * p + k]);
+    }
+    const levels = (y as { levels: readonly string[] }).levels;
+    this.#state = {
+      featureNames: [...X.names],
+      classes: t.classes,
+      targetLevels: [...levels],
+      coef,
+      intercept,
+      nIter: r.nIter,
+      converged: r.converged,
+    };
+    return this;
+  }
+
+  /** Decision values: n x 1 (binary logit) or n x K, class-major. */
+  #decision(X: Frame): { z: Float64Array; n: number; nVec: number } {
+    const s = this.state;
+    const m = designMatrix(X, KIND, s.featureNames);
+    const n = m.nRows;
+    const nVec = s.coef.length;
+    const z = new Float64Array(nVec * n);
+    const w = new Float64Array(nVec * m.nCols);
+    for (let k = 0; k < nVec; k++) w.set(s.coef[k], k * m.nCols);
+    linearScores(m, w, Float64Array.from(s.intercept), nVec, z);
+    return { z, n, nVec };
+  }
+
+  predictProba(X: Frame): Float64Array {
+    const K = this.state.classes.length;
+    const { z, n, nVec } = this.#decision(X);
+    const out = new Float64Array(n * K);
+    if (nVec === 1) {
+      for (let i = 0; i < n; i++) {
+        const p1 = sigmoid(z[i]);
+        out[i * 2] = 1 - p1;
+        out[i * 2 + 1] = p1;
+      }
+      return out;
+    }
+    for (let i = 0; i < n; i++) {
+      let max = -Infinity;
+      for (let k = 0; k < K; k++) max = Math.max(max, z[k * n + i]);
+      let sum = 0;
+      for (let k = 0; k < K; k++) {
+        const e = Math.exp(z[k * n + i] - max);
+        out[i * K + k] = e;
+        sum += e;
+      }
+      for (let k = 0; k < K; k++) out[i * K + k] /= sum;
+    }
+    return out;
+  }
+
+  predict(X: Frame): Column {
+    const s = this.state;
+    const { z, n, nVec } = this.#decision(X);
+    const levelOf = Int32Array.from(s.classes, (c) => s.targetLevels.indexOf(c));
+    const codes = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      if (nVec === 1) codes[i] = levelOf[z[i] > 0 ? 1 : 0];
+      else {
+        let best = 0;
+        for (let k = 1; k < nVec; k++) if (z[k * n + i] > z[best * n + i]) best = k;
+        codes[i] = levelOf[best];
+      }
+    }
+    return categorical(codes, s.targetLevels);
+  }
+
+  /** Accuracy, comparing class labels. */
+  score(X: Frame, y?: Column): number {
+    const pred = this.predict(X) as { codes: Int32Array; levels: readonly string[] };
+    if (y === undefined || y.type !== "categorical") {
+      throw invalidParam(KIND, "y", y?.type ?? "none", "a categorical target column to score against");
+    }
+    let hits = 0;
+    for (let i = 0; i < pred.codes.length; i++) {
+      if (y.codes[i] >= 0 && y.levels[y.codes[i]] === pred.levels[pred.codes[i]]) hits++;
+    }
+    return hits / pred.codes.length;
+  }
+
+  toJSON(): EstimatorJSON<LogisticRegressionParams, LogisticRegressionState> {
+    return {
+      kind: KIND,
+      params: structuredClone(this.params),
+      state: this.#state === null ? null : structuredClone(this.#state),
+    };
+  }
+
+  static fromJSON(json: EstimatorJSON): LogisticRegression {
+    return new LogisticRegression(
+      json.params as Partial<LogisticRegressionParams>,
+      json.state as LogisticRegressionState | null,
+    );
+  }
+}
+
+registerKind(KIND, LogisticRegression.fromJSON);
+
+function sampleWeights(
+  t: ClassTarget,
+  classWeight: LogisticRegressionParams["classWeight"],
+): Float64Array | null {
+  if (classWeight === null) return null;
+  const K = t.classes.length;
+  const n = t.index.length;
+  const perClass = t.classes.map((label, k) =>
+    classWeight === "balanced" ? n / (K * t.counts[k]) : (classWeight[label] ?? 1),
+  );
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = perClass[t.index[i]];
+  return out;
+}
+
+/** z[k*n + i] = b_k + Σ_j w[k*p + j] X[i, j], one contiguous multiply-add sweep per column and class. */
+function linearScores(
+  m: DesignMatrix,
+  w: Float64Array,
+  b: Float64Array,
+  nVec: number,
+  z: Float64Array,
+): void {
+  const { columns, nRows: n, nCols: p } = m;
+  for (let k = 0; k < nVec; k++) z.fill(b[k], k * n, (k + 1) * n);
+  for (let j = 0; j < p; j++) {
+    const x = columns[j];
+    for (let k = 0; k < nVec; k++) {
+      const wk = w[k * p + j];
+      if (wk === 0) continue;
+      const o = k * n;
+      for (let i = 0; i < n; i++) z[o + i] += wk * x[i];
+    }
+  }
+}
+
+/** g[k*p + j] = Σ_i X[i, j] r[k*n + i]. */
+function gradientInto(m: DesignMatrix, r: Float64Array, nVec: number, g: Float64Array): void {
+  const { columns, nRows: n, nCols: p } = m;
+  for (let j = 0; j < p; j++) {
+    const x = columns[j];
+    for (let k = 0; k < nVec; k++) {
+      const o = k * n;
+      // Four accumulators break the add dependency chain (the loop is otherwise latency-bound).
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let i = 0;
+      for (; i + 3 < n; i += 4) {
+        s0 += x[i] * r[o + i];
+        s1 += x[i + 1] * r[o + i + 1];
+        s2 += x[i + 2] * r[o + i + 2];
+        s3 += x[i + 3] * r[o + i + 3];
+      }
+      for (; i < n; i++) s0 += x[i] * r[o + i];
+      g[k * p + j] = s0 + s1 + (s2 + s3);
+    }
+  }
+}
+
+function sigmoid(z: number): number {
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
+}
+
+/** Parameters: w (p) then b. */
+function binaryObjective(
+  m: DesignMatrix,
+  index: Int32Array,
+  weights: Float64Array | null,
+  l2: number,
+  fitIntercept: boolean,
+): (x: Float64Array, g: Float64Array) => number {
+  const { nRows: n, nCols: p } = m;
+  const z = new Float64Array(n);
+  return (x, g) => {
+    linearScores(m, x, x.subarray(p, p + 1), 1, z);
+    let loss = 0;
+    let gb = 0;
+    for (let i = 0; i < n; i++) {
+      const zi = z[i];
+      const e = Math.exp(-Math.abs(zi));
+      const prob = zi >= 0 ? 1 / (1 + e) : e / (1 + e);
+      const yi = index[i];
+      const s = weights === null ? 1 : weights[i];
+      // log(1 + exp(z)) - y z, written to stay finite for large |z|.
+      loss += s * (Math.max(zi, 0) + Math.log1p(e) - yi * zi);
+      const r = s * (prob - yi);
+      z[i] = r;
+      gb += r;
+    }
+    gradientInto(m, z, 1, g);
+    let ww = 0;
+    for (let j = 0; j < p; j++) {
+      ww += x[j] * x[j];
+      g[j] += l2 * x[j];
+    }
+    g[p] = fitIntercept ? gb : 0;
+    return loss + 0.5 * l2 * ww;
+  };
+}
+
+/** Parameters: W (K x p, class-major) then b (K). */
+function multinomialObjective(
+  m: DesignMatrix,
+  index: Int32Array,
+  K: number,
+  weights: Float64Array | null,
+  l2: number,
+  fitIntercept: boolean,
+): (x: Float64Array, g: Float64Array) => number {
+  const { nRows: n, nCols: p } = m;
+  const z = new Float64Array(K * n);
+  const gb = new Float64Array(K);
+  return (x, g) => {
+    linearScores(m, x, x.subarray(K * p, K * p + K), K, z);
+    let loss = 0;
+    gb.fill(0);
+    for (let i = 0; i < n; i++) {
+      let max = -Infinity;
+      for (let k = 0; k < K; k++) max = Math.max(max, z[k * n + i]);
+      const yi = index[i];
+      const zy = z[yi * n + i];
+      let sum = 0;
+      for (let k = 0; k < K; k++) {
+        const e = Math.exp(z[k * n + i] - max);
+        z[k * n + i] = e;
+        sum += e;
+      }
+      const s = weights === null ? 1 : weights[i];
+      loss += s * (max + Math.log(sum) - zy);
+      for (let k = 0; k < K; k++) {
+        const r = s * (z[k * n + i] / sum - (k === yi ? 1 : 0));
+        z[k * n + i] = r;
+        gb[k] += r;
+      }
+    }
+    gradientInto(m, z, K, g);
+    let ww = 0;
+    for (let q = 0; q < K * p; q++) {
+      ww += x[q] * x[q];
+      g[q] += l2 * x[q];
+    }
+    for (let k = 0; k < K; k++) g[K * p + k] = fitIntercept ? gb[k] : 0;
+    return loss + 0.5 * l2 * ww;
+  };
+}

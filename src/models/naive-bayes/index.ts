@@ -1,0 +1,1 @@
+export { GaussianNB, type GaussianNBParams, type GaussianNBState } from "./gaussianNB.js";

@@ -1,0 +1,11 @@
+export * from "./columnTransformer.js";
+export * from "./defaultPrep.js";
+export * from "./fromSpec.js";
+export { decodeNumbers, encodeNumbers } from "./json.js";
+export * from "./oneHotEncoder.js";
+export * from "./ordinalEncoder.js";
+export * from "./outlierClipper.js";
+export * from "./pipeline.js";
+export * from "./scalers.js";
+export * from "./simpleImputer.js";
+export * from "./toNumeric.js";

@@ -1,0 +1,206 @@
+/**
+ * Numeric scalers after scikit-learn 1.2: StandardScaler, MinMaxScaler, RobustScaler. All ignore NaN when
+ * fitting and pass NaN through when transforming; near-constant columns get scale 1.
+ */
+import { z } from "zod";
+import type { Frame } from "../core/frame.js";
+import { type EstimatorJSON, registerKind } from "../core/protocol.js";
+import { BaseTransformer, parseParams } from "./base.js";
+import { acceptedColumns, mapNumeric, NUMERIC_HINT } from "./columns.js";
+import { decodeNumbers } from "./json.js";
+import { meanVariance, medianSorted, quantileSorted, safeScale, sortedPresent } from "./stats.js";
+
+// ---------------------------------------------------------------- StandardScaler
+
+export const standardScalerParams = z
+  .object({
+    /** Subtract the mean. */
+    withMean: z.boolean().default(true),
+    /** Divide by the standard deviation (population, ddof = 0). */
+    withStd: z.boolean().default(true),
+  })
+  .strict();
+export type StandardScalerParams = z.output<typeof standardScalerParams>;
+export interface StandardScalerState {
+  columns: string[];
+  mean: number[];
+  /** Population variance. */
+  var: number[];
+  /** sqrt(var), or 1 for near-constant columns (scikit-learn's `_is_constant_feature`). */
+  scale: number[];
+  /** Non-missing values per column. */
+  nSamplesSeen: number[];
+}
+
+export class StandardScaler extends BaseTransformer<StandardScalerParams, StandardScalerState> {
+  readonly kind = "standardScaler";
+
+  constructor(params: z.input<typeof standardScalerParams> = {}, state: StandardScalerState | null = null) {
+    super(parseParams("standardScaler", standardScalerParams, params), state);
+  }
+
+  protected learn(X: Frame): StandardScalerState {
+    const columns = acceptedColumns(X, this.kind, ["numeric"], NUMERIC_HINT);
+    const s: StandardScalerState = { columns, mean: [], var: [], scale: [], nSamplesSeen: [] };
+    for (const name of columns) {
+      const { mean, variance, count } = meanVariance(X.numeric(name));
+      const bound = count * Number.EPSILON * variance + (count * mean * Number.EPSILON) ** 2;
+      s.mean.push(mean);
+      s.var.push(variance);
+      s.scale.push(variance <= bound ? 1 : Math.sqrt(variance));
+      s.nSamplesSeen.push(count);
+    }
+    return s;
+  }
+
+  transform(X: Frame): Frame {
+    const { columns, mean, scale } = this.state;
+    const { withMean, withStd } = this.params;
+    return mapNumeric(X, this.kind, columns, (v, j) => {
+      const out = Float64Array.from(v);
+      const m = mean[j];
+      const s = scale[j];
+      if (withMean) for (let i = 0; i < out.length; i++) out[i] -= m;
+      if (withStd) for (let i = 0; i < out.length; i++) out[i] /= s;
+      return out;
+    });
+  }
+
+  static fromJSON(json: EstimatorJSON): StandardScaler {
+    return new StandardScaler(json.params as StandardScalerParams, decodeNumbers(json.state));
+  }
+}
+
+// ---------------------------------------------------------------- MinMaxScaler
+
+export const minMaxScalerParams = z
+  .object({
+    featureRange: z
+      .tuple([z.number(), z.number()])
+      .default([0, 1])
+      .refine(([lo, hi]) => lo < hi, "featureRange must be [min, max] with min < max"),
+  })
+  .strict();
+export type MinMaxScalerParams = z.output<typeof minMaxScalerParams>;
+export interface MinMaxScalerState {
+  columns: string[];
+  dataMin: number[];
+  dataMax: number[];
+  /** Output = x * scale + min (scikit-learn's `scale_` and `min_`). */
+  scale: number[];
+  min: number[];
+}
+
+export class MinMaxScaler extends BaseTransformer<MinMaxScalerParams, MinMaxScalerState> {
+  readonly kind = "minMaxScaler";
+
+  constructor(params: z.input<typeof minMaxScalerParams> = {}, state: MinMaxScalerState | null = null) {
+    super(parseParams("minMaxScaler", minMaxScalerParams, params), state);
+  }
+
+  protected learn(X: Frame): MinMaxScalerState {
+    const columns = acceptedColumns(X, this.kind, ["numeric"], NUMERIC_HINT);
+    const [lo, hi] = this.params.featureRange;
+    const s: MinMaxScalerState = { columns, dataMin: [], dataMax: [], scale: [], min: [] };
+    for (const name of columns) {
+      const v = X.numeric(name);
+      let mn = Number.POSITIVE_INFINITY;
+      let mx = Number.NEGATIVE_INFINITY;
+      let seen = false;
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i];
+        if (Number.isNaN(x)) continue;
+        seen = true;
+        if (x < mn) mn = x;
+        if (x > mx) mx = x;
+      }
+      if (!seen) mn = mx = Number.NaN;
+      const scale = (hi - lo) / safeScale(mx - mn);
+      s.dataMin.push(mn);
+      s.dataMax.push(mx);
+      s.scale.push(scale);
+      s.min.push(lo - mn * scale);
+    }
+    return s;
+  }
+
+  transform(X: Frame): Frame {
+    const { columns, scale, min } = this.state;
+    return mapNumeric(X, this.kind, columns, (v, j) => {
+      const out = new Float64Array(v.length);
+      const a = scale[j];
+      const b = min[j];
+      for (let i = 0; i < out.length; i++) out[i] = v[i] * a + b;
+      return out;
+    });
+  }
+
+  static fromJSON(json: EstimatorJSON): MinMaxScaler {
+    return new MinMaxScaler(json.params as MinMaxScalerParams, decodeNumbers(json.state));
+  }
+}
+
+// ---------------------------------------------------------------- RobustScaler
+
+export const robustScalerParams = z
+  .object({
+    /** Subtract the median. */
+    withCentering: z.boolean().default(true),
+    /** Divide by the inter-quantile range. */
+    withScaling: z.boolean().default(true),
+    /** Percentiles (0..100) of the range, NumPy's linear interpolation. */
+    quantileRange: z
+      .tuple([z.number().min(0).max(100), z.number().min(0).max(100)])
+      .default([25, 75])
+      .refine(([lo, hi]) => lo < hi, "quantileRange must be [low, high] with low < high"),
+  })
+  .strict();
+export type RobustScalerParams = z.output<typeof robustScalerParams>;
+export interface RobustScalerState {
+  columns: string[];
+  /** Medians. */
+  center: number[];
+  /** Inter-quantile ranges, 1 for near-constant columns. */
+  scale: number[];
+}
+
+export class RobustScaler extends BaseTransformer<RobustScalerParams, RobustScalerState> {
+  readonly kind = "robustScaler";
+
+  constructor(params: z.input<typeof robustScalerParams> = {}, state: RobustScalerState | null = null) {
+    super(parseParams("robustScaler", robustScalerParams, params), state);
+  }
+
+  protected learn(X: Frame): RobustScalerState {
+    const columns = acceptedColumns(X, this.kind, ["numeric"], NUMERIC_HINT);
+    const [lo, hi] = this.params.quantileRange;
+    const s: RobustScalerState = { columns, center: [], scale: [] };
+    for (const name of columns) {
+      const sorted = sortedPresent(X.numeric(name));
+      s.center.push(medianSorted(sorted));
+      s.scale.push(safeScale(quantileSorted(sorted, hi / 100) - quantileSorted(sorted, lo / 100)));
+    }
+    return s;
+  }
+
+  transform(X: Frame): Frame {
+    const { columns, center, scale } = this.state;
+    const { withCentering, withScaling } = this.params;
+    return mapNumeric(X, this.kind, columns, (v, j) => {
+      const out = Float64Array.from(v);
+      const c = center[j];
+      const s = scale[j];
+      if (withCentering) for (let i = 0; i < out.length; i++) out[i] -= c;
+      if (withScaling) for (let i = 0; i < out.length; i++) out[i] /= s;
+      return out;
+    });
+  }
+
+  static fromJSON(json: EstimatorJSON): RobustScaler {
+    return new RobustScaler(json.params as RobustScalerParams, decodeNumbers(json.state));
+  }
+}
+
+registerKind("standardScaler", StandardScaler.fromJSON);
+registerKind("minMaxScaler", MinMaxScaler.fromJSON);
+registerKind("robustScaler", RobustScaler.fromJSON);

@@ -1,0 +1,44 @@
+/**
+ * One-line explanations of the spec's fields, shared by the exported JSON Schema (editor hover text) and
+ * the comments `mlship init` writes, so both always say the same thing.
+ */
+export const fieldDocs = {
+  name: "A short name for this model: letters, digits, '_', '.', '-'; used for run and artifact names.",
+  objective: "The business objective, in business words; shown on every report.",
+  "objective.business": "Why this model exists: the decision it supports and for whom.",
+  "objective.kpi": "The business KPI the model should move, e.g. monthly churn rate.",
+  task: "What to learn: binary | multiclass | regression | clustering.",
+  target: "The column to predict; required for every task but clustering.",
+  positiveClass: 'Binary only: the target value that counts as positive (the event to find), e.g. "Yes".',
+  metric: "How models are compared on the holdout, and the score that makes one worth shipping.",
+  "metric.primary": "The metric that picks the best model.",
+  "metric.threshold": "The holdout score of the primary metric a model must reach to be shipped.",
+  "metric.direction": "maximize | minimize; defaults from the metric (errors and losses are minimized).",
+  "metric.secondary": "More metrics to report; they do not pick the winner.",
+  data: "Where the rows come from.",
+  "data.sources":
+    "One or more sources, each with a kind: file (csv, tsv, parquet, json, ndjson) | sqlite | postgres | http.",
+  "data.combine": "How several sources combine: concat (stack rows) | join (on a key column).",
+  features: "Which columns the models may use.",
+  "features.include":
+    "Only these columns (default: every column but the target, key, pii and excluded ones).",
+  "features.exclude":
+    "Columns never used as features, e.g. identifiers or values known only after the outcome.",
+  "features.key": "A unique row identifier: kept out of the features and checked for duplicates.",
+  pii: "Columns with personal data (names, emails, phone numbers): masked in logs, never used as features.",
+  split:
+    "How rows are held out: a final holdout for the ship decision, cross-validation folds for model choice.",
+  "split.holdout": "Share of rows kept aside for the final score, between 0 and 1 (exclusive).",
+  "split.folds": "Cross-validation folds on the remaining rows, 2 to 50.",
+  "split.stratify": "Keep class proportions equal across splits (classification).",
+  "split.seed": "Seed for shuffling, so every run splits the same way.",
+  validation: "Checks the data must pass before any model is trained.",
+  "validation.maxMissingShare": "Largest share of missing values allowed in any column, 0 to 1.",
+  "validation.expectations":
+    "Checks, each with an expect: columnExists | type | range | allowedValues | maxMissingShare | unique | pattern | rowCount.",
+  prep: "Explicit preparation steps; leave out to get a default pipeline chosen from the data's columns.",
+  models: "Candidate models, each with a kind (camelCase, e.g. logisticRegression) and optional params.",
+  constraints: "Production limits a model must meet to be shipped.",
+  "constraints.latencyP95Ms": "95th percentile latency of one prediction, in milliseconds.",
+  "constraints.maxModelBytes": "Largest size of the saved model, in bytes.",
+} as const;

@@ -1,0 +1,58 @@
+/**
+ * The worker-thread path only exists in compiled JavaScript (the worker script is dist/.../forest-worker.js).
+ * This test transpiles the forest's module closure (src/core, src/models/tree, src/models/ensemble) to a
+ * temporary directory, fits there with two worker threads, and checks the trees are exactly those grown
+ * in this thread from the TypeScript sources with the same seed.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import ts from "typescript";
+import { afterAll, describe, expect, it } from "vitest";
+import { RandomForestRegressor } from "../../../src/models/ensemble/index.js";
+import { loadXy } from "../../support/fixtures.js";
+
+const src = fileURLToPath(new URL("../../../src/", import.meta.url));
+const out = mkdtempSync(join(tmpdir(), "mlship-forest-"));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+function transpile(dir: string): void {
+  mkdirSync(join(out, dir), { recursive: true });
+  for (const file of readdirSync(join(src, dir)).filter((f) => f.endsWith(".ts"))) {
+    const js = ts.transpileModule(readFileSync(join(src, dir, file), "utf8"), {
+      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    writeFileSync(join(out, dir, file.replace(/\.ts$/, ".js")), js);
+  }
+}
+
+describe("RandomForest in worker threads (compiled)", () => {
+  it("grows the same trees with 2 workers as in this thread", async () => {
+    for (const dir of ["core", "models/tree", "models/ensemble"]) transpile(dir);
+    writeFileSync(join(out, "package.json"), '{"type":"module"}');
+    const compiled = (await import(
+      pathToFileURL(join(out, "models/ensemble/index.js")).href
+    )) as typeof import("../../../src/models/ensemble/index.js");
+    expect(compiled.workersAvailable()).toBe(true);
+
+    // 1030 rows x 200 trees is above the size where worker threads are used
+    const { X, y } = loadXy("concrete.csv", "compressive_strength", false);
+    const params = { nEstimators: 200, maxDepth: 8, randomState: 11, nJobs: 2, oobScore: true };
+    const parallel = new compiled.RandomForestRegressor(params).fit(X, y);
+    const inThread = new RandomForestRegressor(params).fit(X, y);
+    expect(parallel.state.threads).toBe(2);
+    expect(inThread.state.threads).toBe(1);
+    const a = parallel.toJSON().state!;
+    const b = inThread.toJSON().state!;
+    expect(a.trees).toEqual(b.trees);
+    expect(a.seeds).toEqual(b.seeds);
+    expect(a.featureImportances).toEqual(b.featureImportances);
+    expect(parallel.oobScore).toBe(inThread.oobScore);
+    expect(parallel.predict(X)).toEqual(inThread.predict(X));
+
+    // same seed, workers again: reproducible
+    const again = new compiled.RandomForestRegressor(params).fit(X, y);
+    expect(again.toJSON().state!.trees).toEqual(a.trees);
+  });
+});
