@@ -1,6 +1,6 @@
 // Random forest fit time against scikit-learn, measured in the same run on the same inputs.
 //   npm run build && node bench/forest.mjs [--no-python]
-// The Python peer (bench/forest_peer.py, Debian's /usr/bin/python3 with scikit-learn) writes the inputs
+// The Python peer (bench/forest.peer.py, Debian's /usr/bin/python3 with scikit-learn) writes the inputs
 // (make_classification 200k x 30; wa_churn imputed + one-hot with its 5 CV folds) and times sklearn.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -16,7 +16,7 @@ const { RandomForestClassifier } = mod;
 const { Frame, numeric, categorical } = await import("../dist/core/frame.js");
 
 const dir = mkdtempSync(join(tmpdir(), "mlship-forest-bench-"));
-const peerScript = fileURLToPath(new URL("./forest_peer.py", import.meta.url));
+const peerScript = fileURLToPath(new URL("./forest.peer.py", import.meta.url));
 const noPython = process.argv.includes("--no-python");
 const peerOut = execFileSync("/usr/bin/python3", [peerScript, dir, ...(noPython ? ["--skip-fit"] : [])], {
   encoding: "utf8",

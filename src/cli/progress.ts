@@ -6,7 +6,8 @@ import cliProgress from "cli-progress";
 import { say } from "./output.js";
 
 export interface Progress {
-  tick(detail?: string): void;
+  /** A milestone tick is also printed when there is no bar to draw (CI logs, pipes). */
+  tick(detail?: string, milestone?: boolean): void;
   stop(): void;
 }
 
@@ -15,9 +16,9 @@ export function startProgress(label: string, total: number, enabled = true): Pro
   if (!process.stderr.isTTY) {
     let done = 0;
     return {
-      tick(detail) {
+      tick(detail, milestone = false) {
         done++;
-        say(`  ${label} ${done}/${total}${detail ? `: ${detail}` : ""}`);
+        if (milestone) say(`  ${label} ${done}/${total}${detail ? `: ${detail}` : ""}`);
       },
       stop() {},
     };

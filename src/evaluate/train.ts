@@ -31,6 +31,8 @@ export type TrainEvent =
 export interface TrainOptions {
   /** Folder relative data paths resolve against (the spec's folder). */
   baseDir: string;
+  /** Data already collected from the spec's sources (skips collecting again). */
+  dataset?: Dataset;
   /** Where to write the artifact; default `<baseDir>/.mlship/<name>.mlship`. */
   artifactPath?: string;
   onEvent?: (event: TrainEvent) => void;
@@ -138,8 +140,8 @@ function buildCandidates(spec: Spec, X: Frame): { candidates: Candidate[]; prepD
 export async function trainFromSpec(spec: Spec, options: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
-  const dataset = await collect(spec, { baseDir: options.baseDir });
-  emit({ type: "collected", dataset });
+  const dataset = options.dataset ?? (await collect(spec, { baseDir: options.baseDir }));
+  if (!options.dataset) emit({ type: "collected", dataset });
   const { frame } = dataset;
   const report = assertValid(
     frame,

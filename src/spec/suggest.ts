@@ -1,7 +1,4 @@
-/**
- * "Did you mean" for misspelt spec fields and enum values. The validate layer has its own copy for column
- * names because it sits later in the layering and spec cannot import it.
- */
+/** "Did you mean" for misspelt spec fields, enum values, column and parameter names. */
 
 /** Levenshtein distance with adjacent transpositions counted as one edit (optimal string alignment). */
 export function editDistance(a: string, b: string): number {

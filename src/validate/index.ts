@@ -15,7 +15,6 @@ export {
   type TargetExpectation,
 } from "./expectations.js";
 export { formatReport } from "./format.js";
-export { closestName, editDistance } from "./suggest.js";
 export {
   type Cell,
   type ExpectationResult,

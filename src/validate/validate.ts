@@ -5,6 +5,7 @@
 
 import { MlshipError } from "../core/errors.js";
 import { type Column, cellValue, type Frame } from "../core/frame.js";
+import { didYouMean } from "../spec/suggest.js";
 import {
   checkAllowedValues,
   checkMaxMissingShare,
@@ -27,7 +28,6 @@ import {
   REFERENCE_ORIGIN,
   type Severity,
 } from "./expectations.js";
-import { closestName } from "./suggest.js";
 
 export type Cell = number | string | boolean | null;
 
@@ -131,7 +131,7 @@ function run(
 }
 
 function missingColumnMessage(e: Expectation, column: string, frame: Frame): string {
-  const guess = closestName(column, frame.names);
+  const guess = didYouMean(column, frame.names);
   const hint = guess === undefined ? "" : `; did you mean \`${guess}\`?`;
   if (e.expect === "columnExists" && e.origin === REFERENCE_ORIGIN) {
     return `column \`${column}\` was in the reference (training) data but is missing here${hint}`;

@@ -10,7 +10,7 @@ const src = join(root, "src");
 /** The order documented in docs/ARCHITECTURE.md, read from the table so the doc is the source of truth. */
 function documentedLayers(): string[] {
   const doc = readFileSync(join(root, "docs/ARCHITECTURE.md"), "utf8");
-  const rows = [...doc.matchAll(/^\| (\d+) \| `([a-z]+)` \|/gm)];
+  const rows = [...doc.matchAll(/^\|\s*(\d+)\s*\|\s*`([a-z]+)`\s*\|/gm)];
   return rows.sort((a, b) => Number(a[1]) - Number(b[1])).map((m) => m[2]);
 }
 

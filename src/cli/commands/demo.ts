@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import { loadArtifact } from "../../artifact/index.js";
 import { MlshipError } from "../../core/errors.js";
 import { Frame, numeric } from "../../core/frame.js";
+import { isTransformer } from "../../core/protocol.js";
 import { readFile, writeFrame } from "../../data/index.js";
 import { bold, cyan, dim, formatNumber, say, table } from "../output.js";
 import { loadProject } from "../project.js";
@@ -18,6 +19,20 @@ import { runPrep } from "./prep.js";
 import { printTrainSummary, runTrain } from "./train.js";
 
 const exampleSpec = fileURLToPath(new URL("../../../examples/churn/mlship.yaml", import.meta.url));
+
+function sameFrames(a: Frame, b: Frame): boolean {
+  if (a.names.join("\u0000") !== b.names.join("\u0000")) return false;
+  return a.names.every((n) => {
+    const x = a.numeric(n);
+    const y = b.numeric(n);
+    return (
+      Buffer.compare(
+        Buffer.from(x.buffer, x.byteOffset, x.byteLength),
+        Buffer.from(y.buffer, y.byteOffset, y.byteLength),
+      ) === 0
+    );
+  });
+}
 
 function heading(n: number, text: string): void {
   say();
@@ -40,19 +55,34 @@ export async function runDemo(specPath: string): Promise<void> {
       `worth shipping when ${spec.metric.primary} >= ${spec.metric.threshold} on held-out data`,
   );
 
-  heading(2, "Prepare: collect, profile, validate, fit the preparation pipeline");
+  heading(2, "Collect, explore and prepare");
   const prep = await runPrep(project, {});
-  say(`preparation (chosen from the column types): ${prep.description.join("; ")}`);
+  const { dataset, report, result } = prep;
   say(
-    `${prep.rows} rows; ${prep.inputColumns} input columns -> ${prep.outputColumns.length} model-ready columns`,
+    `collected ${dataset.frame.nRows} rows x ${dataset.frame.nCols} columns from ${dataset.sources.join(", ")}`,
   );
-  const reloaded = loadArtifact(prep.artifact.path);
+  say(dim(`data fingerprint sha256:${dataset.fingerprint.slice(0, 16)}… (recorded with every model)`));
+  for (const c of dataset.schema.columns.filter((c) => c.missingShare > 0)) {
+    say(
+      `missing values: ${c.name} (${c.type}) has ${Math.round(c.missingShare * dataset.frame.nRows)} blank cells`,
+    );
+  }
+  say(`validated: ${report.summary.passed} expectations passed (types, ranges, allowed values, target)`);
+  say(`preparation (chosen from the column types): ${result.description.join("; ")}`);
+  say(`${result.inputColumns} input columns -> ${result.outputColumns.length} model-ready columns`);
+  const reloaded = loadArtifact(result.artifact.path);
+  if (!isTransformer(reloaded.pipeline))
+    throw new MlshipError({ what: "the saved preparation is not a transformer", code: "E_DEMO" });
+  const same = sameFrames(prep.pipeline.transform(prep.features), reloaded.pipeline.transform(prep.features));
   say(
-    `saved and reloaded ${shown(prep.artifact.path)}: checksum verified (sha256 ${reloaded.sha256.slice(0, 12)}…)`,
+    `saved ${shown(result.artifact.path)}, reloaded it (checksum verified): ` +
+      (same ? "output identical bit for bit" : "OUTPUT DIFFERS"),
   );
+  if (!same)
+    throw new MlshipError({ what: "the reloaded pipeline does not reproduce the original", code: "E_DEMO" });
 
   heading(3, "Model and evaluate: cross-validate the candidates and a baseline");
-  const { summary, dataset, holdoutRows } = await runTrain(project, {});
+  const { summary, holdoutRows } = await runTrain(project, { dataset });
   printTrainSummary(summary);
 
   heading(4, "Predict: score customers the model never saw");

@@ -2,10 +2,17 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { saveArtifact } from "../../artifact/index.js";
-import { inferSchema, writeFrame } from "../../data/index.js";
+import type { Frame } from "../../core/frame.js";
+import type { Transformer } from "../../core/protocol.js";
+import { type Dataset, inferSchema, writeFrame } from "../../data/index.js";
 import { preparationFor } from "../../evaluate/index.js";
 import { featureColumns } from "../../spec/index.js";
-import { assertValid, deriveExpectations, validateOptionsFromSpec } from "../../validate/index.js";
+import {
+  assertValid,
+  deriveExpectations,
+  type ValidationReport,
+  validateOptionsFromSpec,
+} from "../../validate/index.js";
 import { printJson, say } from "../output.js";
 import { collectProject, loadProject, type Project } from "../project.js";
 
@@ -17,14 +24,27 @@ export interface PrepResult {
   rows: number;
 }
 
+export interface PrepRun {
+  result: PrepResult;
+  dataset: Dataset;
+  report: ValidationReport;
+  /** The fitted pipeline and the features it was fitted on, to check a reloaded artifact against. */
+  pipeline: Transformer;
+  features: Frame;
+}
+
 export async function runPrep(
   project: Project,
   opts: { out?: string; transformed?: string },
-): Promise<PrepResult> {
+): Promise<PrepRun> {
   const { spec } = project;
   const dataset = await collectProject(project);
   const { frame } = dataset;
-  assertValid(frame, deriveExpectations(spec, { columns: frame.names }), validateOptionsFromSpec(spec));
+  const report = assertValid(
+    frame,
+    deriveExpectations(spec, { columns: frame.names }),
+    validateOptionsFromSpec(spec),
+  );
   const X = frame.select(featureColumns(spec, frame.names));
   const { pipeline, description } = preparationFor(spec, inferSchema(X), { scale: true });
   const prepared = pipeline.fitTransform(X);
@@ -38,13 +58,14 @@ export async function runPrep(
     metadata: { stage: "prep", description },
   });
   if (opts.transformed) writeFrame(resolve(opts.transformed), prepared);
-  return {
+  const result = {
     artifact: { path, ...saved },
     description,
     inputColumns: X.nCols,
     outputColumns: [...prepared.names],
     rows: prepared.nRows,
   };
+  return { result, dataset, report, pipeline, features: X };
 }
 
 export function registerPrep(program: Command): void {
@@ -56,7 +77,7 @@ export function registerPrep(program: Command): void {
     .option("--transformed <file>", "also write the prepared data (.csv or .ndjson)")
     .option("--json", "print the result as JSON on stdout")
     .action(async (opts: { spec: string; out?: string; transformed?: string; json?: boolean }) => {
-      const result = await runPrep(loadProject(opts.spec), opts);
+      const { result } = await runPrep(loadProject(opts.spec), opts);
       if (opts.json) {
         printJson(result);
         return;

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import type { Dataset } from "../../data/index.js";
 import { type TrainEvent, type TrainResult, type TrainSummary, trainFromSpec } from "../../evaluate/index.js";
 import { bold, dim, formatNumber, green, printJson, red, say, table, yellow } from "../output.js";
 import { type Progress, startProgress } from "../progress.js";
@@ -34,7 +35,7 @@ function reporter(quiet: boolean): (e: TrainEvent) => void {
         break;
       case "fold":
         bar?.tick(`${e.name} fold ${e.fold + 1}/${e.folds}`);
-        if (e.fold + 1 === e.folds) bar?.tick(`${e.name} refit + timing`);
+        if (e.fold + 1 === e.folds) bar?.tick(`${e.name} cross-validated, refit and timed`, true);
         break;
     }
   };
@@ -80,9 +81,13 @@ export function printTrainSummary(s: TrainSummary): void {
   );
 }
 
-export function runTrain(project: Project, opts: { out?: string; json?: boolean }): Promise<TrainResult> {
+export function runTrain(
+  project: Project,
+  opts: { out?: string; json?: boolean; dataset?: Dataset },
+): Promise<TrainResult> {
   return trainFromSpec(project.spec, {
     baseDir: project.baseDir,
+    ...(opts.dataset ? { dataset: opts.dataset } : {}),
     ...(opts.out ? { artifactPath: resolve(opts.out) } : {}),
     onEvent: reporter(opts.json === true),
   });

@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { MlshipError, NotFittedError } from "../../core/errors.js";
 import { type Column, type Frame, numeric } from "../../core/frame.js";
 import type { Classifier, EstimatorJSON, Predictor } from "../../core/protocol.js";
@@ -75,7 +75,7 @@ export interface RandomForestState {
   featureImportances: Float64Array;
   /** Accuracy (classifier) or R² (regressor) on out-of-bag predictions; null unless oobScore was set. */
   oobScore: number | null;
-  /** Threads that grew the trees at fit (1 = this thread; more = worker threads). */
+  /** Threads that grew trees at fit: 1 = this thread only; more = this thread plus worker threads. */
   threads: number;
 }
 
@@ -107,33 +107,44 @@ function resolveJobs(nJobs: number | null): number {
   return nJobs === null || nJobs === -1 ? availableParallelism() : nJobs;
 }
 
-/** Grows one tree per seed, spread over worker threads when that pays. fit stays synchronous. */
+/**
+ * Grows one tree per seed, on nJobs threads when that pays: this thread and nJobs - 1 workers claim tree
+ * indices from a shared counter until none are left. fit stays synchronous.
+ */
 function growTrees(
   job: ForestJob,
   seeds: number[],
   nJobs: number,
   kind: string,
 ): { trees: TreeArrays[]; threads: number } {
-  const nWorkers = Math.min(nJobs, seeds.length);
-  if (nWorkers <= 1 || !isShared(job.data) || job.data.nRows * seeds.length < PARALLEL_MIN_WORK) {
+  const nThreads = Math.min(nJobs, seeds.length);
+  if (nThreads <= 1 || !isShared(job.data) || job.data.nRows * seeds.length < PARALLEL_MIN_WORK) {
     return { trees: seeds.map((s) => growForestTree(job, s)), threads: 1 };
   }
+  const next = new Int32Array(new SharedArrayBuffer(4));
   const done = new Int32Array(new SharedArrayBuffer(4));
-  const started = [];
-  for (let w = 0; w < nWorkers; w++) {
-    const from = Math.floor((w * seeds.length) / nWorkers);
-    const to = Math.floor(((w + 1) * seeds.length) / nWorkers);
-    const { port1, port2 } = new MessageChannel();
-    const input: WorkerInput = { job, seeds: seeds.slice(from, to), port: port2, done };
-    const worker = new Worker(WORKER_URL, { workerData: input, transferList: [port2] });
-    started.push({ worker, port: port1 });
-  }
+  const status = new Int32Array(new SharedArrayBuffer(4 * nThreads));
+  const started: Array<{ worker: Worker; port: MessagePort }> = [];
+  const trees: TreeArrays[] = new Array(seeds.length);
   try {
-    // Block until every worker has posted (the protocol's fit is synchronous); workers never need this
-    // thread's event loop, and their messages are read straight off the ports.
-    for (let c = Atomics.load(done, 0); c < nWorkers; c = Atomics.load(done, 0)) Atomics.wait(done, 0, c);
-    const trees: TreeArrays[] = [];
-    for (const { port } of started) {
+    for (let w = 1; w < nThreads; w++) {
+      const { port1, port2 } = new MessageChannel();
+      const input: WorkerInput = { job, seeds, port: port2, next, status, slot: w, done };
+      started.push({
+        worker: new Worker(WORKER_URL, { workerData: input, transferList: [port2] }),
+        port: port1,
+      });
+    }
+    for (let t = Atomics.add(next, 0, 1); t < seeds.length; t = Atomics.add(next, 0, 1)) {
+      trees[t] = growForestTree(job, seeds[t]);
+    }
+    // Workers that have not started by now get nothing left to do: cancel them rather than wait (this
+    // also means a worker that cannot start never blocks fit). Wait for the running ones; they never need
+    // this thread's event loop, and their messages are read straight off the ports.
+    const running = started.filter((_, k) => Atomics.compareExchange(status, k + 1, 0, 2) === 1);
+    for (let c = Atomics.load(done, 0); c < running.length; c = Atomics.load(done, 0))
+      Atomics.wait(done, 0, c);
+    for (const { port } of running) {
       const msg = receiveMessageOnPort(port)?.message as WorkerOutput | undefined;
       if (msg === undefined || "error" in msg) {
         throw new MlshipError({
@@ -142,9 +153,11 @@ function growTrees(
           code: "E_MODEL_WORKER",
         });
       }
-      trees.push(...msg.trees);
+      msg.indices.forEach((t, k) => {
+        trees[t] = msg.trees[k];
+      });
     }
-    return { trees, threads: nWorkers };
+    return { trees, threads: 1 + running.length };
   } finally {
     for (const { worker, port } of started) {
       port.close();

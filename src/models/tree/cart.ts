@@ -5,9 +5,11 @@
  * draw (Fisher-Yates with sklearn's xorshift generator, skipping features found constant, known constants
  * handed down to children), values closer than 1e-7 treated as equal, thresholds at `a/2 + b/2`, the same
  * impurity formulas, proxies and strict `>` comparison, so with the same seed the same tree comes out.
- * Where sklearn sorts each node's samples with introsort, we radix-sort them by a precomputed per-feature
- * rank (O(n) per node instead of O(n log n)); only the order among equal values differs, which no split
- * can tell apart.
+ * Where sklearn sorts each node's samples with introsort, we radix-sort large nodes by a precomputed
+ * per-feature rank (O(n) per node instead of O(n log n)) and, for classification on features with few
+ * distinct values in the node, skip sorting and sum class weights per rank. Only the order among equal
+ * values differs from sklearn; no split can tell it apart, except that regression sums it in another
+ * order, so near-ties equal up to rounding may resolve differently.
  *
  * This module is self-contained (no imports) so forest worker threads can load it alone.
  */
@@ -355,12 +357,6 @@ export function growTree(
   const prepareFeature = (f: number, start: number, end: number): boolean => {
     const base = f * n;
     const m = end - start;
-    if (m <= RADIX_MIN) {
-      // Small nodes: a comparison sort beats the radix sort's per-pass histogram overhead.
-      for (let q = start; q < end; q++) Xf[q] = X[base + samples[q]];
-      quickSort(Xf, samples, start, end);
-      return false;
-    }
     let minR = 2147483647;
     let maxR = -1;
     for (let q = 0; q < m; q++) {
@@ -372,6 +368,13 @@ export function growTree(
       if (r > maxR) maxR = r;
     }
     const range = maxR - minR;
+    if (range === 0) {
+      // one value: constant, nothing to sort (reported as an empty bucket set)
+      nBuckets = 0;
+      bucketMin = X[base + sampA[0]];
+      bucketMax = bucketMin;
+      return true;
+    }
     if (classification && range < BUCKET_MAX && range * 4 < m) {
       nBuckets = range + 1;
       for (let q = 0; q < m; q++) {
@@ -386,41 +389,45 @@ export function growTree(
       bucketMax = X[base + bucketSample[range]];
       return true;
     }
-    if (range > 0) {
-      const bits = 32 - Math.clz32(range);
-      const passes = Math.ceil(bits / RADIX_BITS_MAX);
-      const perPass = Math.ceil(bits / passes);
-      const mask = (1 << perPass) - 1;
-      const nb = mask + 1;
-      let kSrc = keyA;
-      let kDst = keyB;
-      let sSrc = sampA;
-      let sDst = sampB;
-      for (let q = 0; q < m; q++) kSrc[q] -= minR;
-      for (let pass = 0, shift = 0; pass < passes; pass++, shift += perPass) {
-        hist.fill(0, 0, nb);
-        for (let q = 0; q < m; q++) hist[(kSrc[q] >>> shift) & mask]++;
-        let acc = 0;
-        for (let b = 0; b < nb; b++) {
-          const c = hist[b];
-          hist[b] = acc;
-          acc += c;
-        }
-        for (let q = 0; q < m; q++) {
-          const k = kSrc[q];
-          const at = hist[(k >>> shift) & mask]++;
-          kDst[at] = k;
-          sDst[at] = sSrc[q];
-        }
-        const tk = kSrc;
-        kSrc = kDst;
-        kDst = tk;
-        const ts = sSrc;
-        sSrc = sDst;
-        sDst = ts;
-      }
-      samples.set(sSrc.subarray(0, m), start);
+    if (m <= RADIX_MIN) {
+      // Small nodes: a comparison sort beats the radix sort's per-pass histogram overhead.
+      for (let q = start; q < end; q++) Xf[q] = X[base + samples[q]];
+      quickSort(Xf, samples, start, end);
+      return false;
     }
+    const bits = 32 - Math.clz32(range);
+    const passes = Math.ceil(bits / RADIX_BITS_MAX);
+    const perPass = Math.ceil(bits / passes);
+    const mask = (1 << perPass) - 1;
+    const nb = mask + 1;
+    let kSrc = keyA;
+    let kDst = keyB;
+    let sSrc = sampA;
+    let sDst = sampB;
+    for (let q = 0; q < m; q++) kSrc[q] -= minR;
+    for (let pass = 0, shift = 0; pass < passes; pass++, shift += perPass) {
+      hist.fill(0, 0, nb);
+      for (let q = 0; q < m; q++) hist[(kSrc[q] >>> shift) & mask]++;
+      let acc = 0;
+      for (let b = 0; b < nb; b++) {
+        const c = hist[b];
+        hist[b] = acc;
+        acc += c;
+      }
+      for (let q = 0; q < m; q++) {
+        const k = kSrc[q];
+        const at = hist[(k >>> shift) & mask]++;
+        kDst[at] = k;
+        sDst[at] = sSrc[q];
+      }
+      const tk = kSrc;
+      kSrc = kDst;
+      kDst = tk;
+      const ts = sSrc;
+      sSrc = sDst;
+      sDst = ts;
+    }
+    samples.set(sSrc.subarray(0, m), start);
     for (let q = start; q < end; q++) Xf[q] = X[base + samples[q]];
     return false;
   };

@@ -1,6 +1,6 @@
 """scikit-learn peer for bench/forest.mjs: writes the shared inputs, times sklearn on them, prints JSON.
 
-Usage: /usr/bin/python3 bench/forest_peer.py OUT_DIR [--skip-fit]
+Usage: /usr/bin/python3 bench/forest.peer.py OUT_DIR [--skip-fit]
   make_classification(200_000 x 30, n_informative=15, random_state=0): first 160,000 rows fit, last 40,000
   scored; RandomForestClassifier(n_estimators=50, n_jobs=2).
   wa_churn: median imputation + one-hot (as in the datasets README), 5-fold shuffled KFold(random_state=0),
