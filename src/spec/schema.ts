@@ -162,6 +162,36 @@ export const metricNames = [
 ] as const;
 export type MetricName = (typeof metricNames)[number];
 
+const classificationMetrics: readonly MetricName[] = [
+  "accuracy",
+  "balanced_accuracy",
+  "precision",
+  "recall",
+  "f1",
+  "f1_macro",
+  "f1_weighted",
+  "roc_auc",
+  "roc_auc_ovr",
+  "average_precision",
+  "log_loss",
+];
+
+/** The metrics that can score a task (brier is defined for two classes only, as in scikit-learn). */
+export function metricsAllowed(
+  task: "binary" | "multiclass" | "regression" | "clustering",
+): readonly MetricName[] {
+  switch (task) {
+    case "binary":
+      return [...classificationMetrics, "brier"];
+    case "multiclass":
+      return classificationMetrics;
+    case "regression":
+      return ["mae", "mse", "rmse", "r2", "mape"];
+    case "clustering":
+      return ["silhouette", "davies_bouldin"];
+  }
+}
+
 /** Metrics where lower is better; the spec's `direction` defaults from this. */
 export const lowerIsBetter: ReadonlySet<MetricName> = new Set([
   "log_loss",
@@ -282,6 +312,27 @@ export const specSchema = z
         code: "custom",
         path: ["target"],
         message: `a target column is required for task "${s.task}"`,
+      });
+    }
+    const allowed = metricsAllowed(s.task);
+    const check = (metric: MetricName, path: PropertyKey[]) => {
+      if (!allowed.includes(metric)) {
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `"${metric}" does not measure a ${s.task} task; use one of: ${allowed.join(", ")}`,
+        });
+      }
+    };
+    check(s.metric.primary, ["metric", "primary"]);
+    s.metric.secondary.forEach((m, i) => {
+      check(m, ["metric", "secondary", i]);
+    });
+    if (s.positiveClass !== undefined && s.task !== "binary") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["positiveClass"],
+        message: `positiveClass only applies to task "binary", not "${s.task}"; remove it`,
       });
     }
   });

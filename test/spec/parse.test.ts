@@ -396,3 +396,31 @@ describe("didYouMean", () => {
     expect(didYouMean("banana", fields)).toBeUndefined();
   });
 });
+
+describe("parseSpec: metrics and classes that fit the task", () => {
+  it("refuses a regression metric on a binary task, naming the line and the metrics that fit", () => {
+    const p = onlyProblem(minimal.replace("primary: roc_auc", "primary: r2"));
+    expect(p.path).toBe("metric.primary");
+    expect(p.line).toBe(8);
+    expect(p.message).toContain('"r2" does not measure a binary task');
+    expect(p.message).toContain("roc_auc");
+  });
+
+  it("refuses a misfit secondary metric and brier on a multiclass task", () => {
+    const text = minimal
+      .replace("task: binary", "task: multiclass")
+      .replace("threshold: 0.8", "threshold: 0.8\n  secondary: [accuracy, brier]");
+    const p = onlyProblem(text.replace("primary: roc_auc", "primary: f1_macro"));
+    expect(p.path).toBe("metric.secondary[1]");
+    expect(p.message).toContain('"brier" does not measure a multiclass task');
+  });
+
+  it("refuses positiveClass outside binary tasks", () => {
+    const text = minimal
+      .replace("task: binary", "task: regression")
+      .replace("primary: roc_auc", "primary: r2");
+    const p = onlyProblem(`${text}positiveClass: "Yes"\n`);
+    expect(p.path).toBe("positiveClass");
+    expect(p.message).toContain('only applies to task "binary"');
+  });
+});

@@ -1,0 +1,57 @@
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const bin = join(root, "dist/cli/bin.js");
+const dir = mkdtempSync(join(tmpdir(), "mlship-demo-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("npm start (mlship demo)", () => {
+  it("runs the lifecycle on the churn example and says what a business reader needs", () => {
+    expect(existsSync(bin), "run `npm run build` first").toBe(true);
+    for (const f of ["mlship.yaml", "wa_churn.csv"])
+      copyFileSync(join(root, "examples/churn", f), join(dir, f));
+    const run = spawnSync(process.execPath, [bin, "demo", "--spec", join(dir, "mlship.yaml")], {
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    expect(run.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+    expect(run.status).toBe(0);
+    const out = run.stderr;
+    expect(out).toContain("Target retention offers");
+    expect(out).toContain("collected 7043 rows x 20 columns");
+    expect(out).toContain("total_charges (numeric) has 11 blank cells");
+    expect(out).toContain("output identical bit for bit");
+    for (const model of [
+      "logisticRegression",
+      "randomForestClassifier",
+      "decisionTreeClassifier",
+      "baseline",
+    ]) {
+      expect(out).toContain(model);
+    }
+    expect(out).toMatch(/best: \w+; on the 1409 held-out rows: roc_auc = 0\.8\d+/);
+    expect(out).toMatch(/worth shipping: roc_auc 0\.8\d+ >= threshold 0\.8/);
+    expect(out).toContain("Contact first: the 10 customers most likely to leave");
+    const lift = out.match(
+      /calls the top 20% \((\d+) customers\), they reach (\d+) of the (\d+) who actually left/,
+    );
+    expect(lift).not.toBeNull();
+    const [called, reached, left] = lift!.slice(1).map(Number);
+    expect(called).toBe(282);
+    // A model that ranks well finds far more leavers in its top 20% than 20% of them.
+    expect(reached / left).toBeGreaterThan(0.4);
+
+    const predictions = readFileSync(join(dir, ".mlship/predictions.csv"), "utf8").trim().split("\n");
+    expect(predictions[0]).toBe("customer,prediction,proba_No,proba_Yes");
+    expect(predictions).toHaveLength(1410);
+    for (const line of predictions.slice(1, 50)) {
+      const [, , no, yes] = line.split(",");
+      expect(Number(no) + Number(yes)).toBeCloseTo(1, 12);
+    }
+  }, 180_000);
+});
