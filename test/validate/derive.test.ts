@@ -159,12 +159,23 @@ describe("deriveExpectations from the spec", () => {
     const kinds = (exps: Expectation[]) =>
       exps.filter((e) => "column" in e && e.column === "churn").map((e) => e.expect);
     // Without a target, clustering treats churn as an ordinary feature.
-    const clustering = deriveExpectations(spec({ task: "clustering", target: undefined }), {
-      columns: frame.names,
-    });
+    const clustering = deriveExpectations(
+      spec({
+        task: "clustering",
+        target: undefined,
+        positiveClass: undefined,
+        metric: { primary: "silhouette", threshold: 0.25 },
+      }),
+      {
+        columns: frame.names,
+      },
+    );
     expect(kinds(clustering)).toEqual(["maxMissingShare"]);
     expect(kinds(deriveExpectations(spec(), { columns: frame.names, labelled: false }))).toEqual([]);
-    const regression = check(frame, spec({ task: "regression", positiveClass: undefined }));
+    const regression = check(
+      frame,
+      spec({ task: "regression", positiveClass: undefined, metric: { primary: "r2", threshold: 0.5 } }),
+    );
     expect(byLabel(regression, "type(churn is numeric)").message).toBe(
       "`churn` is categorical, expected numeric: 8 of 8 rows (100%) hold values that are not numbers",
     );
