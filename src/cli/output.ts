@@ -53,7 +53,8 @@ export function reportError(err: unknown, json: boolean): number {
     if (err.fix) say(`  ${dim("fix:")}   ${err.fix}`);
     if (err.detail && !json) say(`\n${err.detail}`);
     if (debug && err.stack) say(err.stack);
-    return 1;
+    // Bad arguments exit 2 like commander's own usage errors; everything else a user can cause exits 1.
+    return err.code === "E_USAGE" ? 2 : 1;
   }
   const message = err instanceof Error ? err.message : String(err);
   if (json) printJson({ error: { code: "E_INTERNAL", what: message } });
