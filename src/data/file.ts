@@ -8,12 +8,36 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { extname, resolve } from "node:path";
-import { type DuckDBConnection, DuckDBInstance, type DuckDBResult } from "@duckdb/node-api";
-import bindings from "@duckdb/node-bindings";
+import type { DuckDBConnection, DuckDBResult } from "@duckdb/node-api";
 import { MlshipError } from "../core/errors.js";
 import { boolean, type Column, categorical, datetime, Frame, numeric } from "../core/frame.js";
 import { diagnoseCsv } from "./csvcheck.js";
 import { compareLevels } from "./values.js";
+
+type Bindings = typeof import("@duckdb/node-bindings");
+let bindings: Bindings;
+
+/**
+ * DuckDB is loaded on first use, not at import: it costs most of a second, which every CLI command
+ * (even `--version`) and every server start would otherwise pay.
+ */
+async function openDuckDB(): Promise<{ con: DuckDBConnection; close(): void }> {
+  const [{ DuckDBInstance }, native] = await Promise.all([
+    import("@duckdb/node-api"),
+    import("@duckdb/node-bindings"),
+  ]);
+  // A CommonJS module: its exports arrive as the default export.
+  bindings = (native as unknown as { default: Bindings }).default;
+  const instance = await DuckDBInstance.create(":memory:");
+  const con = await instance.connect();
+  return {
+    con,
+    close() {
+      con.closeSync();
+      instance.closeSync();
+    },
+  };
+}
 
 export type FileFormat = "csv" | "tsv" | "parquet" | "json" | "ndjson";
 
@@ -108,13 +132,11 @@ export async function readFile(path: string, options: ReadFileOptions = {}): Pro
   const full = resolve(options.baseDir ?? process.cwd(), path);
   const format = options.format ?? detectFormat(full);
   checkReadable(full, format);
-  const instance = await DuckDBInstance.create(":memory:");
-  const con = await instance.connect();
+  const db = await openDuckDB();
   try {
-    return await readWith(con, full, format, options.delimiter);
+    return await readWith(db.con, full, format, options.delimiter);
   } finally {
-    con.closeSync();
-    instance.closeSync();
+    db.close();
   }
 }
 
@@ -307,16 +329,14 @@ export async function* readFileChunks(
   const format = options.format ?? detectFormat(full);
   checkReadable(full, format);
   const chunkRows = options.chunkRows ?? 100_000;
-  const instance = await DuckDBInstance.create(":memory:");
-  const con = await instance.connect();
+  const db = await openDuckDB();
   try {
-    const prepared = await prepareSource(con, full, format, options.delimiter);
+    const prepared = await prepareSource(db.con, full, format, options.delimiter);
     for (let offset = 0; offset < prepared.nRows; offset += chunkRows) {
-      yield await readRange(con, prepared, offset, chunkRows);
+      yield await readRange(db.con, prepared, offset, chunkRows);
     }
   } finally {
-    con.closeSync();
-    instance.closeSync();
+    db.close();
   }
 }
 

@@ -1,14 +1,25 @@
 /**
  * Cross-validation: a fresh clone of the estimator is fitted on each training fold and scored on the
- * held-out fold. Folds run one after another in this process: estimators register their kinds on
- * import, so a worker thread would have to import every estimator module before it could revive one.
+ * held-out fold. With `nJobs` > 1 folds run in parallel: this thread and worker threads (cv-worker.js,
+ * which imports every estimator module so it can revive the estimator from its JSON) claim fold indices
+ * from a shared counter. crossValidate stays synchronous: it blocks on the shared counters and reads the
+ * workers' results straight off their ports.
  */
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { MlshipError } from "../core/errors.js";
-import { type Column, type Frame, takeColumn } from "../core/frame.js";
-import { isClassifier, isPredictor, type Predictor } from "../core/protocol.js";
+import { type Column, Frame, takeColumn } from "../core/frame.js";
+import {
+  type EstimatorJSON,
+  isClassifier,
+  isPredictor,
+  type Predictor,
+  reviveEstimator,
+} from "../core/protocol.js";
 import type { MetricName } from "../spec/schema.js";
-import { clone } from "./clone.js";
 import { type CrossValidator, KFold, StratifiedKFold } from "./kfold.js";
 import { type Prediction, score } from "./metrics/score.js";
 
@@ -21,8 +32,15 @@ export interface CrossValidateOptions<M extends MetricName> {
   scoring: readonly M[];
   /** The positive class of a binary target (for precision, recall, f1, roc_auc, ...). */
   positiveClass?: string | number | boolean;
-  /** Called after each fold, e.g. for a progress bar. */
+  /** Called as each fold finishes (in parallel runs not necessarily in fold order), e.g. for a progress bar. */
   onFold?: (result: FoldResult<M>, nFolds: number) => void;
+  /**
+   * Folds run at once: this thread plus nJobs - 1 worker threads; null (default) = all available cores.
+   * Folds stay in this thread when the estimator runs its own threads (any nJobs other than 1 in its
+   * params, e.g. a random forest), when the data is small, or when the worker script is not there
+   * (running from TypeScript sources). Results are the same either way.
+   */
+  nJobs?: number | null;
 }
 
 export interface FoldResult<M extends MetricName> {
@@ -45,6 +63,8 @@ export interface CrossValidateResult<M extends MetricName> {
   mean: Record<M, number>;
   /** Population standard deviation (NumPy's default, ddof = 0). */
   std: Record<M, number>;
+  /** Threads that ran folds: 1 = this thread only; more = this thread plus worker threads. */
+  threads: number;
 }
 
 const NEEDS_PROBA: ReadonlySet<MetricName> = new Set([
@@ -123,39 +143,208 @@ export function crossValidate<M extends MetricName>(
   const cv = typeof options.cv === "object" ? options.cv : defaultCv(estimator, y, options.cv ?? 5);
   const scoreOptions = options.positiveClass === undefined ? {} : { positiveClass: options.positiveClass };
 
-  const folds: FoldResult<M>[] = [];
   const splits = [...cv.split(y ?? X.nRows)];
-  for (const [f, { train, test }] of splits.entries()) {
-    const model = clone(estimator);
-    const Xtrain = X.take(train);
-    const start = performance.now();
-    if (y === null) model.fit(Xtrain);
-    else model.fit(Xtrain, takeColumn(y, train));
-    const fitted = performance.now();
-    const scores = scoreFitted(
-      model,
-      X.take(test),
-      y === null ? null : takeColumn(y, test),
-      options.scoring,
-      scoreOptions,
-    );
-    const done = performance.now();
-    const result: FoldResult<M> = {
-      fold: f,
-      trainSize: train.length,
-      testSize: test.length,
-      scores,
-      fitTime: (fitted - start) / 1000,
-      scoreTime: (done - fitted) / 1000,
-    };
-    folds.push(result);
-    options.onFold?.(result, splits.length);
+  const nJobs =
+    options.nJobs === undefined || options.nJobs === null ? availableParallelism() : options.nJobs;
+  if (!(Number.isInteger(nJobs) && nJobs >= 1)) {
+    throw new MlshipError({
+      what: `crossValidate: nJobs must be null or an integer >= 1, got ${String(options.nJobs)}`,
+      fix: "pass nJobs: null (all cores) or a positive integer",
+      code: "E_CV",
+    });
   }
+  const job: FoldJob = {
+    estimator: { ...estimator.toJSON(), state: null },
+    X: X.names.map((name) => [name, X.column(name)] as const),
+    nRows: X.nRows,
+    y,
+    splits,
+    scoring: options.scoring,
+    scoreOptions,
+  };
+  const nThreads = Math.min(nJobs, splits.length);
+  const parallel =
+    nThreads > 1 &&
+    X.nRows * Math.max(1, X.names.length) * splits.length >= PARALLEL_MIN_CELLS &&
+    !usesThreads(job.estimator) &&
+    cvWorkersAvailable();
+  const onFold = options.onFold as ((r: FoldResult<MetricName>, n: number) => void) | undefined;
+  const { folds, threads } = parallel
+    ? runParallel(job, nThreads, onFold)
+    : { folds: runSequential(job, X, onFold), threads: 1 };
+  return { ...summarise(folds as FoldResult<M>[], options.scoring), threads };
+}
 
+/** Everything a thread needs to run any fold; structured-cloneable so workers receive it as workerData. */
+export interface FoldJob {
+  estimator: EstimatorJSON;
+  X: ReadonlyArray<readonly [string, Column]>;
+  nRows: number;
+  y: Column | null;
+  splits: ReadonlyArray<{ train: Int32Array | readonly number[]; test: Int32Array | readonly number[] }>;
+  scoring: readonly MetricName[];
+  scoreOptions: { positiveClass?: string | number | boolean };
+}
+
+/** Below this many cells x folds, starting worker threads (and loading every model in them) costs more. */
+const PARALLEL_MIN_CELLS = 50_000;
+const CV_WORKER_URL = new URL("./cv-worker.js", import.meta.url);
+
+/** The worker script exists next to this module in the compiled package (dist/), not in TypeScript sources. */
+export function cvWorkersAvailable(): boolean {
+  return CV_WORKER_URL.protocol === "file:" && existsSync(fileURLToPath(CV_WORKER_URL));
+}
+
+/**
+ * Whether the estimator (or any estimator nested in its params, as in a Pipeline) starts threads of its
+ * own: folds in parallel on top of that would oversubscribe the cores.
+ */
+function usesThreads(json: unknown): boolean {
+  if (Array.isArray(json)) return json.some(usesThreads);
+  if (json === null || typeof json !== "object") return false;
+  for (const [key, value] of Object.entries(json)) {
+    if (key === "nJobs" && value !== 1) return true;
+    if (typeof value === "object" && usesThreads(value)) return true;
+  }
+  return false;
+}
+
+/** Fits a fresh estimator on one fold's training rows and scores it on its test rows. */
+export function runFold(job: FoldJob, X: Frame, f: number): FoldResult<MetricName> {
+  const { train, test } = job.splits[f];
+  const model = reviveEstimator(job.estimator) as Predictor;
+  const Xtrain = X.take(train);
+  const start = performance.now();
+  if (job.y === null) model.fit(Xtrain);
+  else model.fit(Xtrain, takeColumn(job.y, train));
+  const fitted = performance.now();
+  const scores = scoreFitted(
+    model,
+    X.take(test),
+    job.y === null ? null : takeColumn(job.y, test),
+    job.scoring,
+    job.scoreOptions,
+  );
+  const done = performance.now();
+  return {
+    fold: f,
+    trainSize: train.length,
+    testSize: test.length,
+    scores,
+    fitTime: (fitted - start) / 1000,
+    scoreTime: (done - fitted) / 1000,
+  };
+}
+
+function runSequential(
+  job: FoldJob,
+  X: Frame,
+  onFold: ((r: FoldResult<MetricName>, n: number) => void) | undefined,
+): FoldResult<MetricName>[] {
+  return job.splits.map((_, f) => {
+    const result = runFold(job, X, f);
+    onFold?.(result, job.splits.length);
+    return result;
+  });
+}
+
+/** What a worker posts per fold. */
+export type FoldMessage =
+  | { fold: number; result: FoldResult<MetricName> }
+  | { fold: number; error: { what: string; fix?: string; code: string } };
+
+/** Shared counters of a parallel run (Int32Array views on SharedArrayBuffers). */
+export interface FoldCounters {
+  /** Next unclaimed fold. */
+  next: Int32Array;
+  /** Folds finished by workers (posted), waited on by this thread. */
+  finished: Int32Array;
+}
+
+export interface FoldWorkerInput {
+  job: FoldJob;
+  counters: FoldCounters;
+  port: MessagePort;
+}
+
+function runParallel(
+  job: FoldJob,
+  nThreads: number,
+  onFold: ((r: FoldResult<MetricName>, n: number) => void) | undefined,
+): { folds: FoldResult<MetricName>[]; threads: number } {
+  const nFolds = job.splits.length;
+  const counters: FoldCounters = {
+    next: new Int32Array(new SharedArrayBuffer(4)),
+    finished: new Int32Array(new SharedArrayBuffer(4)),
+  };
+  const results: FoldResult<MetricName>[] = new Array(nFolds);
+  const started: Array<{ worker: Worker; port: MessagePort }> = [];
+  let fromWorkers = 0;
+  const failures: Array<Extract<FoldMessage, { error: unknown }>> = [];
+  const ran = new Set<number>();
+  const drain = (): void => {
+    for (const [w, { port }] of started.entries()) {
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+        const msg = m.message as FoldMessage;
+        fromWorkers++;
+        ran.add(w);
+        if ("error" in msg) failures.push(msg);
+        else {
+          results[msg.fold] = msg.result;
+          onFold?.(msg.result, nFolds);
+        }
+      }
+    }
+  };
+  try {
+    for (let w = 1; w < nThreads; w++) {
+      const { port1, port2 } = new MessageChannel();
+      const workerData: FoldWorkerInput = { job, counters, port: port2 };
+      started.push({
+        worker: new Worker(CV_WORKER_URL, { workerData, transferList: [port2] }),
+        port: port1,
+      });
+    }
+    const X = new Frame(job.X, job.nRows);
+    let mine = 0;
+    for (let f = Atomics.add(counters.next, 0, 1); f < nFolds; f = Atomics.add(counters.next, 0, 1)) {
+      results[f] = runFold(job, X, f);
+      mine++;
+      onFold?.(results[f], nFolds);
+      drain();
+    }
+    // Every fold not run here was claimed by a worker, which posts it (or its error). A worker that has not
+    // started (or could not load) claims nothing, so it is never waited for.
+    for (;;) {
+      const c = Atomics.load(counters.finished, 0);
+      drain();
+      if (fromWorkers >= nFolds - mine) break;
+      Atomics.wait(counters.finished, 0, c);
+    }
+    const failure = failures[0];
+    if (failure !== undefined) {
+      throw new MlshipError({
+        what: `cross-validation fold ${failure.fold + 1}: ${failure.error.what}`,
+        ...(failure.error.fix === undefined ? {} : { fix: failure.error.fix }),
+        code: failure.error.code,
+      });
+    }
+    return { folds: results, threads: 1 + ran.size };
+  } finally {
+    for (const { worker, port } of started) {
+      port.close();
+      void worker.terminate();
+    }
+  }
+}
+function summarise<M extends MetricName>(
+  folds: FoldResult<M>[],
+  scoring: readonly M[],
+): Omit<CrossValidateResult<M>, "threads"> {
   const perMetric = {} as Record<M, Float64Array>;
   const mean = {} as Record<M, number>;
   const std = {} as Record<M, number>;
-  for (const m of options.scoring) {
+  for (const m of scoring) {
     const v = Float64Array.from(folds, (r) => r.scores[m]);
     perMetric[m] = v;
     [mean[m], std[m]] = meanStd(v);

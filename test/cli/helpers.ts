@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -6,8 +6,17 @@ import { parse, stringify } from "yaml";
 
 const churnDir = fileURLToPath(new URL("../../examples/churn/", import.meta.url));
 
+const made: string[] = [];
+
+/** A fresh temp dir; `removeTempDirs` (each file's afterAll) deletes them all. */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "mlship-cli-"));
+  const dir = mkdtempSync(join(tmpdir(), "mlship-cli-"));
+  made.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** The churn example's spec as an object, to be varied by each test. */

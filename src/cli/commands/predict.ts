@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { loadArtifact } from "../../artifact/index.js";
 import { MlshipError } from "../../core/errors.js";
@@ -30,6 +31,7 @@ export async function runPredict(
   const artifact = loadArtifact(resolve(opts.model));
   const model = modelOf(artifact, opts.model);
   const out = resolve(opts.out);
+  mkdirSync(dirname(out), { recursive: true });
   const writer = new ChunkedWriter(out);
   try {
     for await (const chunk of readFileChunks(resolve(opts.data), { chunkRows: opts.chunkRows })) {
@@ -60,7 +62,14 @@ export function registerPredict(program: Command): void {
     .requiredOption("-d, --data <file>", "the data to score")
     .requiredOption("-o, --out <file>", "where to write predictions (.csv, or .ndjson/.jsonl)")
     .option("--id <column>", "copy this column into the output to identify rows")
-    .option("--chunk-rows <n>", "rows scored at a time", (v) => Number.parseInt(v, 10), 100_000)
+    // Only plain digits become a number; anything else ("abc", "1.5", "10k") stays as typed, so that
+    // runPredict refuses it by name instead of parseInt quietly reading "10k" as 10.
+    .option(
+      "--chunk-rows <n>",
+      "rows scored at a time",
+      (v) => (/^\s*\d+\s*$/.test(v) ? Number(v) : v),
+      100_000,
+    )
     .option("--json", "print a JSON summary on stdout")
     .action(async (opts: PredictOptions) => {
       const result = await runPredict(opts);

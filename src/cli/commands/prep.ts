@@ -48,6 +48,12 @@ export async function runPrep(
   const X = frame.select(featureColumns(spec, frame.names));
   const { pipeline, description } = preparationFor(spec, inferSchema(X), { scale: true });
   const prepared = pipeline.fitTransform(X);
+  // The data first: if it cannot be written, no artifact is left behind claiming a finished step.
+  if (opts.transformed) {
+    const transformed = resolve(opts.transformed);
+    mkdirSync(dirname(transformed), { recursive: true });
+    writeFrame(transformed, prepared);
+  }
   const path = resolve(opts.out ?? resolve(project.baseDir, ".mlship", `${spec.name}.prep.mlship`));
   mkdirSync(dirname(path), { recursive: true });
   const saved = saveArtifact(path, {
@@ -57,7 +63,6 @@ export async function runPrep(
     dataFingerprint: dataset.fingerprint,
     metadata: { stage: "prep", description },
   });
-  if (opts.transformed) writeFrame(resolve(opts.transformed), prepared);
   const result = {
     artifact: { path, ...saved },
     description,

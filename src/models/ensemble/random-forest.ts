@@ -16,9 +16,11 @@ import type { Classifier, EstimatorJSON, Predictor } from "../../core/protocol.j
 import { registerKind } from "../../core/protocol.js";
 import { Random } from "../../core/random.js";
 import {
-  addTreePrediction,
+  addForestPrediction,
   computeRanks,
   leafOfRow,
+  type PackedTree,
+  packTree,
   type TrainData,
   type TreeArrays,
   toRowMajor,
@@ -267,6 +269,7 @@ abstract class RandomForestBase<P extends RandomForestParams> {
     classification: boolean,
   ): { state: RandomForestState; data: TrainData } {
     const p = this.params;
+    this.#packed = null;
     const nJobs = resolveJobs(p.nJobs);
     const parallel =
       nJobs > 1 && p.nEstimators > 1 && X.nRows * p.nEstimators >= PARALLEL_MIN_WORK && workersAvailable();
@@ -314,8 +317,16 @@ abstract class RandomForestBase<P extends RandomForestParams> {
     const K = s.trees[0].nOutputs;
     const out = new Float64Array(m.nRows * K);
     const rows = toRowMajor(m.data, m.nRows, m.nCols);
-    for (const tree of s.trees) addTreePrediction(tree, rows, m.nCols, out, normalise);
+    addForestPrediction(this.packed(normalise), K, rows, m.nCols, out, 0, m.nRows);
     return out;
+  }
+
+  #packed: PackedTree[] | null = null;
+
+  /** The trees in prediction layout, built on first use (a fitted state is never mutated). */
+  protected packed(normalise: boolean): PackedTree[] {
+    if (this.#packed === null) this.#packed = this.state.trees.map((t) => packTree(t, normalise));
+    return this.#packed;
   }
 
   /** Out-of-bag sums per row and how many trees left each row out. */

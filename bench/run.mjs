@@ -1,0 +1,267 @@
+/**
+ * Runs the benchmarks, each side in its own child process (so peak RSS is per benchmark and per side),
+ * prints a summary and writes bench/RESULTS.md.
+ *   npm run build && node bench/run.mjs [--repeat N] [name ...]
+ * Every process runs N times (default 3); times keep the best run, peak RSS the largest. Peers run with
+ * Debian's Python (/usr/bin/python3, scikit-learn; MLSHIP_BENCH_PYTHON overrides); without it or a peer's
+ * package, a benchmark reports ours only and says "peer not available".
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import { writeFileAtomic } from "../dist/core/fs.js";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const resultsPath = `${here}RESULTS.md`;
+// Debian's Python has scikit-learn; the plain `python3` on PATH may not. Overridable to test the fallback.
+const python = process.env.MLSHIP_BENCH_PYTHON ?? "/usr/bin/python3";
+
+const time = (key, label, target) => ({ key, label, kind: "time", target });
+const score = (key, label, target) => ({ key, label, kind: "score", target });
+const below = (limit) => ({ text: `< ${limit} s`, met: (o) => o < limit });
+const atLeast = (limit) => ({ text: `>= ${limit}`, met: (o) => o >= limit });
+const withinOfPeer = (tol) => ({
+  text: `>= peer - ${tol}`,
+  met: (o, p) => (p === undefined ? null : o >= p - tol),
+});
+const noSlowerThanPeer = { text: "<= peer", met: (o, p) => (p === undefined ? null : o <= p) };
+
+const benchmarks = {
+  "load-csv": {
+    title: "load-csv: 1,000,000 x 20 CSV into a Frame",
+    ours: ["load-csv.mjs"],
+    peer: { script: "load-csv.peer.py", modules: ["pandas"], name: "pandas.read_csv" },
+    floor: { args: ["load-csv.mjs", "--duckdb"], key: "parseS", name: "DuckDB parse to a temp table" },
+    prepare: () => {
+      if (!existsSync(`${here}data/bench-1m.csv`))
+        execFileSync("node", [`${here}make-csv.mjs`], { stdio: "inherit" });
+    },
+    rows: [
+      time("loadS", "readFile -> Frame (s)", below(5)),
+      time("inferSchemaS", "inferSchema (s)"),
+      time("fingerprintS", "fingerprint (s)"),
+    ],
+  },
+  "churn-cv": {
+    title: "churn-cv: wa_churn 5-fold stratified CV ROC-AUC, default preparation",
+    ours: ["churn-cv.mjs"],
+    peer: { script: "churn-cv.peer.py", modules: ["sklearn", "pandas"], name: "scikit-learn" },
+    rows: [
+      score("lrAuc", "LogisticRegression ROC-AUC", atLeast(0.845)),
+      time("lrS", "LogisticRegression CV time (s)"),
+      score("rfAuc", "RandomForest(200) ROC-AUC", atLeast(0.825)),
+      time("rfS", "RandomForest(200, 2 threads) CV time (s)"),
+    ],
+  },
+  "synthetic-200k": {
+    title: "synthetic-200k: make_classification 200k x 30, fit 160k, score 40k",
+    ours: ["synthetic-200k.mjs"],
+    peer: { script: "synthetic-200k.peer.py", modules: ["sklearn"], name: "scikit-learn" },
+    prepare: (havePython) => {
+      if (havePython && !existsSync(`${here}data/synth_X.f64`)) {
+        execFileSync(python, [`${here}make-classification.py`], { stdio: "inherit" });
+      }
+    },
+    rows: [
+      time("lrFitS", "LogisticRegression fit (s)"),
+      score("lrAccuracy", "LogisticRegression accuracy", withinOfPeer(0.005)),
+      time("rfFitS", "RandomForest(50, 2 threads) fit (s)"),
+      score("rfAccuracy", "RandomForest accuracy", withinOfPeer(0.005)),
+      time("pipePredictS", "Pipeline(scaler + LR) predict 40k (s, best of 5)", noSlowerThanPeer),
+    ],
+  },
+  "diamonds-ridge": {
+    title: "diamonds-ridge: Ridge 5-fold CV R² on log(price)",
+    ours: ["diamonds-ridge.mjs"],
+    peer: { script: "diamonds-ridge.peer.py", modules: ["sklearn", "pandas"], name: "scikit-learn" },
+    rows: [score("r2", "Ridge R²", withinOfPeer(0.001)), time("cvS", "CV time (s)")],
+  },
+};
+
+const argv = process.argv.slice(2);
+const repeatAt = argv.indexOf("--repeat");
+const repeat = repeatAt >= 0 ? Number(argv[repeatAt + 1]) : 3;
+const names = argv.filter((a, i) => a !== "--repeat" && i !== repeatAt + 1);
+for (const n of names) {
+  if (!(n in benchmarks)) {
+    console.error(`unknown benchmark "${n}"; known: ${Object.keys(benchmarks).join(", ")}`);
+    process.exit(2);
+  }
+}
+const selected = names.length > 0 ? names : Object.keys(benchmarks);
+
+function pythonHas(modules) {
+  if (!existsSync(python)) return false;
+  return spawnSync(python, ["-c", `import ${modules.join(", ")}`], { stdio: "ignore" }).status === 0;
+}
+
+/** Runs one process `repeat` times; times keep the minimum, peak RSS the maximum. */
+function measure(cmd, args, timeKeys) {
+  let best = null;
+  for (let r = 0; r < repeat; r++) {
+    const out = spawnSync(cmd, args, { cwd: here, encoding: "utf8", maxBuffer: 1 << 24 });
+    const last = out.stdout.trim().split("\n").pop();
+    if (out.status !== 0 || !last?.startsWith("{")) {
+      throw new Error(`${[cmd, ...args].join(" ")} failed (exit ${out.status}):\n${out.stderr.slice(-2000)}`);
+    }
+    const run = JSON.parse(last);
+    if (best === null) best = run;
+    else {
+      for (const k of timeKeys) if (run.metrics[k] < best.metrics[k]) best.metrics[k] = run.metrics[k];
+      best.rssMb = Math.max(best.rssMb, run.rssMb);
+    }
+    if (run.skipped) break;
+  }
+  return best;
+}
+
+function machine() {
+  const cpuModel =
+    readFileSync("/proc/cpuinfo", "utf8")
+      .match(/^model name\s*:\s*(.*)$/m)?.[1]
+      ?.trim() ?? cpus()[0]?.model;
+  const version = (mod) =>
+    existsSync(python)
+      ? spawnSync(python, ["-c", `import ${mod}; print(${mod}.__version__)`], {
+          encoding: "utf8",
+        }).stdout.trim() || "not installed"
+      : "no /usr/bin/python3";
+  return {
+    cpu: cpuModel,
+    cores: cpus().length,
+    ramGb: (totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    sklearn: version("sklearn"),
+    pandas: version("pandas"),
+  };
+}
+
+const fmt = (v, kind) => (v === undefined ? "-" : kind === "time" ? v.toFixed(3) : v.toFixed(4));
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
+
+function runOne(name) {
+  const b = benchmarks[name];
+  const havePeer = pythonHas(b.peer.modules);
+  b.prepare?.(existsSync(python));
+  const loadBefore = load();
+  const timeKeys = b.rows.filter((r) => r.kind === "time").map((r) => r.key);
+  console.error(`[${name}] ours x${repeat} ...`);
+  const ours = measure("node", b.ours, timeKeys);
+  let peer = null;
+  if (havePeer && !ours.skipped) {
+    console.error(`[${name}] peer x${repeat} ...`);
+    peer = measure(python, [b.peer.script], timeKeys);
+  }
+  const floor = b.floor ? measure("node", b.floor.args, [b.floor.key]) : null;
+  const rows = b.rows.map((r) => {
+    const o = ours.metrics[r.key];
+    const p = peer?.metrics[r.key];
+    const met = r.target && o !== undefined ? r.target.met(o, p) : null;
+    return { ...r, ours: o, peer: p, ratio: o !== undefined && p ? o / p : undefined, met };
+  });
+  return {
+    name,
+    title: b.title,
+    peerName: b.peer.name,
+    date: new Date().toISOString().slice(0, 16).replace("T", " "),
+    load: `${loadBefore} -> ${load()}`,
+    skipped: ours.skipped,
+    peerMissing: !havePeer && `peer not available (${python} with ${b.peer.modules.join(" + ")} not found)`,
+    rows,
+    rss: { ours: ours.rssMb, peer: peer?.rssMb },
+    floor: floor && { name: b.floor.name, s: floor.metrics[b.floor.key], rssMb: floor.rssMb },
+  };
+}
+
+/** A Markdown table padded as Biome formats it, so the written file passes `biome check`. */
+function table(cells) {
+  const widths = cells[0].map((_, j) => Math.max(...cells.map((row) => row[j].length)));
+  const line = (row) => `| ${row.map((c, j) => c.padEnd(widths[j])).join(" | ")} |`;
+  return [line(cells[0]), line(widths.map((w) => "-".repeat(w))), ...cells.slice(1).map(line)];
+}
+
+function section(r) {
+  const lines = [`## ${r.title}`, "", `Run ${r.date} UTC, load average (1/5/15 min) ${r.load}.`, ""];
+  if (r.skipped) return [...lines, `Skipped: ${r.skipped}`, ""].join("\n");
+  if (r.peerMissing) lines.push(`Ours only: ${r.peerMissing}.`, "");
+  const mb = (v) => (v === undefined ? "-" : v.toFixed(0));
+  const rssRatio = r.rss.peer ? (r.rss.ours / r.rss.peer).toFixed(2) : "-";
+  const cells = [
+    ["measure", "mlship", r.peerName, "ratio mlship/peer", "target", "met"],
+    ...r.rows.map((x) => [
+      x.label,
+      fmt(x.ours, x.kind),
+      fmt(x.peer, x.kind),
+      x.ratio === undefined ? "-" : x.ratio.toFixed(x.kind === "score" ? 4 : 2),
+      x.target?.text ?? "",
+      x.met === null ? "" : x.met ? "yes" : "**NO**",
+    ]),
+    ["peak RSS (MB, whole process)", mb(r.rss.ours), mb(r.rss.peer), rssRatio, "", ""],
+  ];
+  lines.push(...table(cells));
+  if (r.floor) {
+    lines.push(
+      "",
+      `Floor: ${r.floor.name}: ${r.floor.s.toFixed(3)} s, peak RSS ${r.floor.rssMb.toFixed(0)} MB (separate process).`,
+    );
+  }
+  const missed = r.rows.filter((x) => x.met === false).map((x) => x.label);
+  const unchecked = r.rows.filter((x) => x.target && x.met === null).map((x) => x.label);
+  lines.push("", missed.length ? `Targets missed: ${missed.join("; ")}.` : "No stated target missed.");
+  if (unchecked.length) lines.push(`Not checked (needs the peer): ${unchecked.join("; ")}.`);
+  lines.push("");
+  return lines.join("\n");
+}
+
+const results = selected.map(runOne);
+
+for (const r of results) {
+  console.log(`\n${r.title}${r.peerMissing ? ` (${r.peerMissing})` : ""}`);
+  if (r.skipped) {
+    console.log(`  skipped: ${r.skipped}`);
+    continue;
+  }
+  for (const x of r.rows) {
+    const met = x.met === null ? "" : x.met ? "  target met" : "  TARGET MISSED";
+    const ratio = x.ratio === undefined ? "" : `  x${x.ratio.toFixed(x.kind === "score" ? 4 : 2)}`;
+    console.log(
+      `  ${x.label.padEnd(50)} ${fmt(x.ours, x.kind).padStart(9)} ${fmt(x.peer, x.kind).padStart(9)}${ratio}${met}`,
+    );
+  }
+  console.log(
+    `  ${"peak RSS MB".padEnd(50)} ${r.rss.ours.toFixed(0).padStart(9)} ${(r.rss.peer?.toFixed(0) ?? "-").padStart(9)}`,
+  );
+}
+
+// Sections of benchmarks not run this time are kept from the previous file.
+const previous = existsSync(resultsPath) ? readFileSync(resultsPath, "utf8") : "";
+const kept = (name) =>
+  previous.match(new RegExp(`<!-- bench:${name} -->\\n([\\s\\S]*?)<!-- /bench:${name} -->`))?.[1];
+const m = machine();
+const header = [
+  "# Benchmark results",
+  "",
+  "Written by `node bench/run.mjs` (`npm run bench`); do not edit by hand. Each side of each benchmark runs in",
+  `its own process, ${repeat === 1 ? "once" : `${repeat} times`}: times are the best run, peak RSS (process.resourceUsage().maxRSS /`,
+  "Python's getrusage ru_maxrss) the largest. Ratios are mlship / peer, measured in the same run: for times",
+  "below 1 means mlship is faster. The machine is shared with other work, so the load average is given per",
+  "benchmark.",
+  "",
+  `Machine: ${m.cpu}, ${m.cores} cores, ${m.ramGb} GB RAM; Node ${m.node}; peers on ${python}:`,
+  `scikit-learn ${m.sklearn}, pandas ${m.pandas}. Last run: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC.`,
+  "",
+].join("\n");
+const body = Object.keys(benchmarks)
+  .map((name) => {
+    const r = results.find((x) => x.name === name);
+    const text = r ? section(r) : kept(name);
+    return text === undefined ? null : `<!-- bench:${name} -->\n${text}<!-- /bench:${name} -->\n`;
+  })
+  .filter((s) => s !== null)
+  .join("\n");
+writeFileAtomic(resultsPath, `${header}\n${body}`);
+console.log(`\nwrote ${resultsPath}`);
