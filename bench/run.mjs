@@ -47,6 +47,11 @@ const benchmarks = {
     title: "churn-cv: wa_churn 5-fold stratified CV ROC-AUC, default preparation",
     ours: ["churn-cv.mjs"],
     peer: { script: "churn-cv.peer.py", modules: ["sklearn", "pandas"], name: "scikit-learn" },
+    prepare: (havePython) => {
+      if (havePython && !existsSync(`${here}data/churn_folds.json`)) {
+        execFileSync(python, [`${here}churn-folds.py`], { stdio: "inherit" });
+      }
+    },
     rows: [
       score("lrAuc", "LogisticRegression ROC-AUC", atLeast(0.845)),
       time("lrS", "LogisticRegression CV time (s)"),
