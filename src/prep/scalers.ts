@@ -10,6 +10,13 @@ import { acceptedColumns, mapNumeric, NUMERIC_HINT } from "./columns.js";
 import { decodeNumbers } from "./json.js";
 import { meanVariance, medianSorted, quantileSorted, safeScale, sortedPresent } from "./stats.js";
 
+/** (v - center) / scale in one pass: the same operations, in the same order, as scikit-learn's. */
+function centerScale(v: Float64Array, center: number, scale: number): Float64Array {
+  const out = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = (v[i] - center) / scale;
+  return out;
+}
+
 // ---------------------------------------------------------------- StandardScaler
 
 export const standardScalerParams = z
@@ -56,14 +63,9 @@ export class StandardScaler extends BaseTransformer<StandardScalerParams, Standa
   transform(X: Frame): Frame {
     const { columns, mean, scale } = this.state;
     const { withMean, withStd } = this.params;
-    return mapNumeric(X, this.kind, columns, (v, j) => {
-      const out = Float64Array.from(v);
-      const m = mean[j];
-      const s = scale[j];
-      if (withMean) for (let i = 0; i < out.length; i++) out[i] -= m;
-      if (withStd) for (let i = 0; i < out.length; i++) out[i] /= s;
-      return out;
-    });
+    return mapNumeric(X, this.kind, columns, (v, j) =>
+      centerScale(v, withMean ? mean[j] : 0, withStd ? scale[j] : 1),
+    );
   }
 
   static fromJSON(json: EstimatorJSON): StandardScaler {
@@ -186,14 +188,9 @@ export class RobustScaler extends BaseTransformer<RobustScalerParams, RobustScal
   transform(X: Frame): Frame {
     const { columns, center, scale } = this.state;
     const { withCentering, withScaling } = this.params;
-    return mapNumeric(X, this.kind, columns, (v, j) => {
-      const out = Float64Array.from(v);
-      const c = center[j];
-      const s = scale[j];
-      if (withCentering) for (let i = 0; i < out.length; i++) out[i] -= c;
-      if (withScaling) for (let i = 0; i < out.length; i++) out[i] /= s;
-      return out;
-    });
+    return mapNumeric(X, this.kind, columns, (v, j) =>
+      centerScale(v, withCentering ? center[j] : 0, withScaling ? scale[j] : 1),
+    );
   }
 
   static fromJSON(json: EstimatorJSON): RobustScaler {

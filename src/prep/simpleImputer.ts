@@ -194,11 +194,11 @@ function fillColumn(c: Column, fill: number | string): Column {
     return categorical(codes, levels);
   }
   if (c.type === "boolean") {
-    const values = Int8Array.from(c.values);
+    const values = c.values.slice();
     for (let i = 0; i < values.length; i++) if (values[i] === -1) values[i] = fill as number;
     return boolean(values);
   }
-  const values = Float64Array.from(c.values);
+  const values = c.values.slice();
   for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i])) values[i] = fill as number;
   return c.type === "numeric" ? numeric(values) : datetime(values);
 }

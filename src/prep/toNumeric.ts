@@ -45,7 +45,7 @@ export class ToNumeric extends BaseTransformer<ToNumericParams, ToNumericState> 
         name,
         c.type === "numeric"
           ? c
-          : numeric(c.type === "datetime" ? Float64Array.from(c.values) : booleanAsFloat(c.values)),
+          : numeric(c.type === "datetime" ? c.values.slice() : booleanAsFloat(c.values)),
       ];
     });
     return new Frame(out, X.nRows);
