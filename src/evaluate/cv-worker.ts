@@ -7,11 +7,24 @@ import { workerData } from "node:worker_threads";
 import "../models/index.js";
 import "../prep/index.js";
 import { Frame } from "../core/frame.js";
+import { reviveEstimator } from "../core/protocol.js";
 import { type FoldMessage, type FoldWorkerInput, runFold } from "./crossValidate.js";
 
 const { job, counters, port } = workerData as FoldWorkerInput;
 const X = new Frame(job.X, job.nRows);
-for (let f = Atomics.add(counters.next, 0, 1); f < job.splits.length; f = Atomics.add(counters.next, 0, 1)) {
+// A kind registered only in the main thread (user code) cannot be revived here: claim no fold, the main
+// thread runs them all.
+let revivable = true;
+try {
+  reviveEstimator(job.estimator);
+} catch {
+  revivable = false;
+}
+for (
+  let f = revivable ? Atomics.add(counters.next, 0, 1) : job.splits.length;
+  f < job.splits.length;
+  f = Atomics.add(counters.next, 0, 1)
+) {
   let msg: FoldMessage;
   try {
     msg = { fold: f, result: runFold(job, X, f) };

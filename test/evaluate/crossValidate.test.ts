@@ -278,6 +278,9 @@ describe("crossValidate", () => {
     expect(() => crossValidate(new NearestCentroid(), X, y, { scoring: [] })).toThrow(
       expect.objectContaining({ code: "E_CV" }),
     );
+    expect(() => crossValidate(new NearestCentroid(), X, y, { scoring: ["accuracy"], nJobs: 0 })).toThrow(
+      expect.objectContaining({ code: "E_CV" }),
+    );
     const transformer = { kind: "x", params: {}, toJSON: () => ({ kind: "x", params: {}, state: null }) };
     expect(() =>
       // biome-ignore lint/suspicious/noExplicitAny: deliberately not a Predictor

@@ -71,8 +71,6 @@ const INSERTION_SORT_MAX = 16;
 const RADIX_MIN = 256;
 const BUCKET_MAX = 1 << 12;
 const RADIX_BITS_MAX = 11;
-/** Columns with at most this many distinct values are always bucketed by rank (classification). */
-const DIRECT_BUCKET_MAX = 64;
 const LOG2 = Math.log(2);
 
 /**
@@ -341,13 +339,6 @@ export function growTree(
     return sqSumTotal / weightedNNode - mean * mean;
   };
 
-  // Distinct values per feature over all rows: the highest rank + 1.
-  const nRanks = new Int32Array(p);
-  for (let f = 0; f < p; f++) {
-    let maxR = 0;
-    for (let i = 0, base = f * n; i < n; i++) if (ranks[base + i] > maxR) maxR = ranks[base + i];
-    nRanks[f] = maxR + 1;
-  }
   // Per-rank class weights for features with few distinct values in the node (one-hot columns, counts).
   const bucketCount = classification ? new Int32Array(BUCKET_MAX) : new Int32Array(0);
   const bucketSample = classification ? new Int32Array(BUCKET_MAX) : new Int32Array(0);
@@ -368,27 +359,6 @@ export function growTree(
   const prepareFeature = (f: number, start: number, end: number): boolean => {
     const base = f * n;
     const m = end - start;
-    if (classification && nRanks[f] <= DIRECT_BUCKET_MAX) {
-      // Few distinct values in the whole column (one-hot, flags, small counts): bucket by rank in one
-      // pass, whatever the node size.
-      let minR = 2147483647;
-      let maxR = -1;
-      for (let q = start; q < end; q++) {
-        const s = samples[q];
-        const r = ranks[base + s];
-        if (r < minR) minR = r;
-        if (r > maxR) maxR = r;
-        bucketCount[r]++;
-        bucketSample[r] = s;
-        bucketWeight[r] += w[s];
-        bucketClass[r * K + yClass![s]] += w[s];
-      }
-      bucketLo = minR;
-      bucketHi = maxR + 1;
-      bucketMin = X[base + bucketSample[minR]];
-      bucketMax = X[base + bucketSample[maxR]];
-      return true;
-    }
     let minR = 2147483647;
     let maxR = -1;
     for (let q = 0; q < m; q++) {
