@@ -227,6 +227,41 @@ function sampleWeights(
   return out;
 }
 
+/**
+ * Where a column is mostly zeros (one-hot indicators are), its non-zero rows and values: the objective
+ * then visits only those, which on typical encoded tabular data skips most of the work of every
+ * iteration. Dense columns keep null and are swept whole.
+ */
+interface SparseColumns {
+  rows: Array<Int32Array | null>;
+  values: Array<Float64Array | null>;
+}
+
+function sparseColumns(m: DesignMatrix): SparseColumns {
+  const n = m.nRows;
+  const out: SparseColumns = { rows: [], values: [] };
+  for (const x of m.columns) {
+    let nnz = 0;
+    for (let i = 0; i < n; i++) if (x[i] !== 0) nnz++;
+    if (nnz * 2 > n) {
+      out.rows.push(null);
+      out.values.push(null);
+      continue;
+    }
+    const rows = new Int32Array(nnz);
+    const values = new Float64Array(nnz);
+    for (let i = 0, q = 0; i < n; i++) {
+      if (x[i] !== 0) {
+        rows[q] = i;
+        values[q++] = x[i];
+      }
+    }
+    out.rows.push(rows);
+    out.values.push(values);
+  }
+  return out;
+}
+
 /** z[k*n + i] = b_k + Σ_j w[k*p + j] X[i, j], one contiguous multiply-add sweep per column and class. */
 function linearScores(
   m: DesignMatrix,
@@ -234,27 +269,48 @@ function linearScores(
   b: Float64Array,
   nVec: number,
   z: Float64Array,
+  sparse?: SparseColumns,
 ): void {
   const { columns, nRows: n, nCols: p } = m;
   for (let k = 0; k < nVec; k++) z.fill(b[k], k * n, (k + 1) * n);
   for (let j = 0; j < p; j++) {
     const x = columns[j];
+    const rows = sparse?.rows[j];
+    const values = sparse?.values[j];
     for (let k = 0; k < nVec; k++) {
       const wk = w[k * p + j];
       if (wk === 0) continue;
       const o = k * n;
-      for (let i = 0; i < n; i++) z[o + i] += wk * x[i];
+      if (rows && values) {
+        for (let q = 0; q < rows.length; q++) z[o + rows[q]] += wk * values[q];
+      } else {
+        for (let i = 0; i < n; i++) z[o + i] += wk * x[i];
+      }
     }
   }
 }
 
 /** g[k*p + j] = Σ_i X[i, j] r[k*n + i]. */
-function gradientInto(m: DesignMatrix, r: Float64Array, nVec: number, g: Float64Array): void {
+function gradientInto(
+  m: DesignMatrix,
+  r: Float64Array,
+  nVec: number,
+  g: Float64Array,
+  sparse: SparseColumns,
+): void {
   const { columns, nRows: n, nCols: p } = m;
   for (let j = 0; j < p; j++) {
     const x = columns[j];
+    const rows = sparse.rows[j];
+    const values = sparse.values[j];
     for (let k = 0; k < nVec; k++) {
       const o = k * n;
+      if (rows && values) {
+        let s = 0;
+        for (let q = 0; q < rows.length; q++) s += values[q] * r[o + rows[q]];
+        g[k * p + j] = s;
+        continue;
+      }
       // Four accumulators break the add dependency chain (the loop is otherwise latency-bound).
       let s0 = 0;
       let s1 = 0;
@@ -289,8 +345,9 @@ function binaryObjective(
 ): (x: Float64Array, g: Float64Array) => number {
   const { nRows: n, nCols: p } = m;
   const z = new Float64Array(n);
+  const sparse = sparseColumns(m);
   return (x, g) => {
-    linearScores(m, x, x.subarray(p, p + 1), 1, z);
+    linearScores(m, x, x.subarray(p, p + 1), 1, z, sparse);
     let loss = 0;
     let gb = 0;
     for (let i = 0; i < n; i++) {
@@ -305,7 +362,7 @@ function binaryObjective(
       z[i] = r;
       gb += r;
     }
-    gradientInto(m, z, 1, g);
+    gradientInto(m, z, 1, g, sparse);
     let ww = 0;
     for (let j = 0; j < p; j++) {
       ww += x[j] * x[j];
@@ -328,8 +385,9 @@ function multinomialObjective(
   const { nRows: n, nCols: p } = m;
   const z = new Float64Array(K * n);
   const gb = new Float64Array(K);
+  const sparse = sparseColumns(m);
   return (x, g) => {
-    linearScores(m, x, x.subarray(K * p, K * p + K), K, z);
+    linearScores(m, x, x.subarray(K * p, K * p + K), K, z, sparse);
     let loss = 0;
     gb.fill(0);
     for (let i = 0; i < n; i++) {
@@ -351,7 +409,7 @@ function multinomialObjective(
         gb[k] += r;
       }
     }
-    gradientInto(m, z, K, g);
+    gradientInto(m, z, K, g, sparse);
     let ww = 0;
     for (let q = 0; q < K * p; q++) {
       ww += x[q] * x[q];
