@@ -1,0 +1,243 @@
+/**
+ * Versioned schema changes, applied in order inside one write transaction when a store is opened.
+ * Migrations are written with Kysely's schema builder and the few types that differ per dialect come
+ * from `types`, so PostgreSQL is a second dialect rather than a rewrite. A migration, once released,
+ * never changes: new needs get a new version.
+ */
+import { type CreateTableBuilder, type Kysely, sql } from "kysely";
+
+export type StoreDialect = "sqlite" | "postgres";
+
+interface Types {
+  /** Epoch milliseconds and other integers beyond 32 bits. */
+  int: "integer" | "bigint";
+  real: "real" | "double precision";
+  blob: "blob" | "bytea";
+}
+
+function types(dialect: StoreDialect): Types {
+  return dialect === "sqlite"
+    ? { int: "integer", real: "real", blob: "blob" }
+    : { int: "bigint", real: "double precision", blob: "bytea" };
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run before (and outside) the typed schema.
+  up: (db: Kysely<any>, dialect: StoreDialect) => Promise<void>;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "tracking and registry",
+    async up(db, dialect) {
+      const t = types(dialect);
+      // biome-ignore lint/suspicious/noExplicitAny: migrations run before (and outside) the typed schema.
+      const serial = (b: CreateTableBuilder<any, any>, name: string) =>
+        dialect === "sqlite"
+          ? b.addColumn(name, "integer", (c) => c.primaryKey().autoIncrement())
+          : b.addColumn(name, "bigserial", (c) => c.primaryKey());
+
+      await serial(db.schema.createTable("experiments"), "experiment_id")
+        .addColumn("name", "text", (c) => c.notNull().unique())
+        .addColumn("description", "text")
+        .addColumn("lifecycle_stage", "text", (c) => c.notNull().defaultTo("active"))
+        .addColumn("created_at", t.int, (c) => c.notNull())
+        .addColumn("updated_at", t.int, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("experiment_tags")
+        .addColumn("experiment_id", t.int, (c) => c.notNull().references("experiments.experiment_id"))
+        .addColumn("key", "text", (c) => c.notNull())
+        .addColumn("value", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("experiment_tags_pk", ["experiment_id", "key"])
+        .execute();
+
+      await db.schema
+        .createTable("runs")
+        .addColumn("run_id", "text", (c) => c.primaryKey())
+        .addColumn("experiment_id", t.int, (c) => c.notNull().references("experiments.experiment_id"))
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("start_time", t.int, (c) => c.notNull())
+        .addColumn("end_time", t.int)
+        .addColumn("heartbeat_at", t.int, (c) => c.notNull())
+        .addColumn("lifecycle_stage", "text", (c) => c.notNull().defaultTo("active"))
+        .addColumn("deleted_at", t.int)
+        .addColumn("parent_run_id", "text", (c) => c.references("runs.run_id"))
+        .addColumn("user", "text", (c) => c.notNull())
+        .addColumn("source", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex("runs_experiment")
+        .on("runs")
+        .columns(["experiment_id", "start_time"])
+        .execute();
+      await db.schema.createIndex("runs_parent").on("runs").column("parent_run_id").execute();
+      await db.schema.createIndex("runs_status").on("runs").columns(["status", "heartbeat_at"]).execute();
+
+      for (const table of ["params", "run_tags"]) {
+        await db.schema
+          .createTable(table)
+          .addColumn("run_id", "text", (c) => c.notNull().references("runs.run_id"))
+          .addColumn("key", "text", (c) => c.notNull())
+          .addColumn("value", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint(`${table}_pk`, ["run_id", "key"])
+          .execute();
+      }
+
+      for (const table of ["metrics", "latest_metrics"]) {
+        let b = db.schema
+          .createTable(table)
+          .addColumn("run_id", "text", (c) => c.notNull().references("runs.run_id"))
+          .addColumn("key", "text", (c) => c.notNull())
+          .addColumn("value", t.real)
+          .addColumn("is_nan", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("step", t.int, (c) => c.notNull().defaultTo(0))
+          .addColumn("timestamp", t.int, (c) => c.notNull());
+        if (table === "latest_metrics") b = b.addPrimaryKeyConstraint("latest_metrics_pk", ["run_id", "key"]);
+        await b.execute();
+      }
+      await db.schema
+        .createIndex("metrics_run_key")
+        .on("metrics")
+        .columns(["run_id", "key", "step"])
+        .execute();
+      await db.schema
+        .createIndex("latest_metrics_key_value")
+        .on("latest_metrics")
+        .columns(["key", "value"])
+        .execute();
+
+      await db.schema
+        .createTable("run_inputs")
+        .addColumn("run_id", "text", (c) => c.notNull().references("runs.run_id"))
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("digest", "text", (c) => c.notNull())
+        .addColumn("context", "text", (c) => c.notNull())
+        .addColumn("rows", t.int)
+        .addColumn("columns", t.int)
+        .addColumn("schema", "text")
+        .addColumn("source", "text")
+        .addPrimaryKeyConstraint("run_inputs_pk", ["run_id", "name", "digest"])
+        .execute();
+
+      await db.schema
+        .createTable("blobs")
+        .addColumn("sha256", "text", (c) => c.primaryKey())
+        .addColumn("bytes", t.int, (c) => c.notNull())
+        .addColumn("data", t.blob, (c) => c.notNull())
+        .addColumn("created_at", t.int, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("run_artifacts")
+        .addColumn("run_id", "text", (c) => c.notNull().references("runs.run_id"))
+        .addColumn("path", "text", (c) => c.notNull())
+        .addColumn("sha256", "text", (c) => c.notNull().references("blobs.sha256"))
+        .addColumn("bytes", t.int, (c) => c.notNull())
+        .addColumn("media_type", "text", (c) => c.notNull())
+        .addColumn("created_at", t.int, (c) => c.notNull())
+        .addPrimaryKeyConstraint("run_artifacts_pk", ["run_id", "path"])
+        .execute();
+
+      await db.schema
+        .createTable("registered_models")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("description", "text")
+        .addColumn("created_at", t.int, (c) => c.notNull())
+        .addColumn("updated_at", t.int, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("registered_model_tags")
+        .addColumn("name", "text", (c) => c.notNull().references("registered_models.name"))
+        .addColumn("key", "text", (c) => c.notNull())
+        .addColumn("value", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("registered_model_tags_pk", ["name", "key"])
+        .execute();
+      await db.schema
+        .createTable("model_versions")
+        .addColumn("name", "text", (c) => c.notNull().references("registered_models.name"))
+        .addColumn("version", t.int, (c) => c.notNull())
+        .addColumn("run_id", "text", (c) => c.references("runs.run_id"))
+        .addColumn("artifact_sha256", "text", (c) => c.notNull().references("blobs.sha256"))
+        .addColumn("data_fingerprint", "text")
+        .addColumn("description", "text")
+        .addColumn("status", "text", (c) => c.notNull().defaultTo("READY"))
+        .addColumn("created_at", t.int, (c) => c.notNull())
+        .addColumn("updated_at", t.int, (c) => c.notNull())
+        .addColumn("evaluation", "text")
+        .addPrimaryKeyConstraint("model_versions_pk", ["name", "version"])
+        .execute();
+      await db.schema.createIndex("model_versions_run").on("model_versions").column("run_id").execute();
+      await db.schema
+        .createTable("model_version_tags")
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("version", t.int, (c) => c.notNull())
+        .addColumn("key", "text", (c) => c.notNull())
+        .addColumn("value", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("model_version_tags_pk", ["name", "version", "key"])
+        .addForeignKeyConstraint("model_version_tags_fk", ["name", "version"], "model_versions", [
+          "name",
+          "version",
+        ])
+        .execute();
+      await db.schema
+        .createTable("model_aliases")
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("alias", "text", (c) => c.notNull())
+        .addColumn("version", t.int, (c) => c.notNull())
+        .addColumn("updated_at", t.int, (c) => c.notNull())
+        .addPrimaryKeyConstraint("model_aliases_pk", ["name", "alias"])
+        .addForeignKeyConstraint("model_aliases_fk", ["name", "version"], "model_versions", [
+          "name",
+          "version",
+        ])
+        .execute();
+
+      await serial(db.schema.createTable("audit_log"), "id")
+        .addColumn("at", t.int, (c) => c.notNull())
+        .addColumn("actor", "text", (c) => c.notNull())
+        .addColumn("action", "text", (c) => c.notNull())
+        .addColumn("model", "text")
+        .addColumn("alias", "text")
+        .addColumn("from_version", t.int)
+        .addColumn("to_version", t.int)
+        .addColumn("reason", "text")
+        .addColumn("forced", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("details", "text")
+        .execute();
+      await db.schema
+        .createIndex("audit_log_model_alias")
+        .on("audit_log")
+        .columns(["model", "alias", "id"])
+        .execute();
+      if (dialect === "sqlite") {
+        for (const op of ["UPDATE", "DELETE"]) {
+          await sql
+            .raw(
+              `CREATE TRIGGER audit_log_no_${op.toLowerCase()} BEFORE ${op} ON audit_log ` +
+                `BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`,
+            )
+            .execute(db);
+        }
+      } else {
+        await sql
+          .raw(
+            "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS " +
+              "$$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$",
+          )
+          .execute(db);
+        await sql
+          .raw(
+            "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log " +
+              "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+          )
+          .execute(db);
+      }
+    },
+  },
+];
+
+export const latestSchemaVersion: number = migrations[migrations.length - 1].version;

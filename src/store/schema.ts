@@ -1,0 +1,180 @@
+/**
+ * The store's tables as Kysely sees them. Column names are snake_case as in SQL; the tracking and
+ * registry layers map rows to camelCase objects at their edge. Times are epoch milliseconds (as MLflow
+ * records them), JSON columns hold text so both SQLite and PostgreSQL can store them unchanged.
+ */
+import type { Generated } from "kysely";
+
+export interface SchemaVersionTable {
+  version: number;
+  name: string;
+  applied_at: number;
+}
+
+export interface ExperimentsTable {
+  experiment_id: Generated<number>;
+  name: string;
+  description: string | null;
+  /** "active" or "deleted" (MLflow's lifecycle stages). */
+  lifecycle_stage: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ExperimentTagsTable {
+  experiment_id: number;
+  key: string;
+  value: string;
+}
+
+export interface RunsTable {
+  /** 32 hex characters, like MLflow's run ids. */
+  run_id: string;
+  experiment_id: number;
+  name: string;
+  /** RUNNING, SCHEDULED, FINISHED, FAILED or KILLED (MLflow's run statuses). */
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  /** Refreshed while the owning process lives; a RUNNING run with a stale heartbeat is marked FAILED. */
+  heartbeat_at: number;
+  lifecycle_stage: string;
+  deleted_at: number | null;
+  parent_run_id: string | null;
+  user: string;
+  /** JSON: git commit and dirty flag, command line, mlship and Node versions, seed, host. */
+  source: string;
+}
+
+export interface ParamsTable {
+  run_id: string;
+  key: string;
+  value: string;
+}
+
+export interface MetricsTable {
+  run_id: string;
+  key: string;
+  /** NULL when is_nan is 1: SQLite turns NaN into NULL, so NaN is recorded explicitly. */
+  value: number | null;
+  is_nan: number;
+  step: number;
+  timestamp: number;
+}
+
+/** The last value of each metric per run (highest step, then latest timestamp): what search filters on. */
+export type LatestMetricsTable = MetricsTable;
+
+export interface RunTagsTable {
+  run_id: string;
+  key: string;
+  value: string;
+}
+
+export interface RunInputsTable {
+  run_id: string;
+  name: string;
+  /** The dataset fingerprint. */
+  digest: string;
+  context: string;
+  rows: number | null;
+  columns: number | null;
+  /** JSON: column names and types. */
+  schema: string | null;
+  /** JSON: where the data came from. */
+  source: string | null;
+}
+
+export interface RunArtifactsTable {
+  run_id: string;
+  /** Logical path within the run, e.g. "model.mlship" or "evaluation.json". */
+  path: string;
+  sha256: string;
+  bytes: number;
+  media_type: string;
+  created_at: number;
+}
+
+export interface BlobsTable {
+  sha256: string;
+  bytes: number;
+  data: Uint8Array;
+  created_at: number;
+}
+
+export interface RegisteredModelsTable {
+  name: string;
+  description: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RegisteredModelTagsTable {
+  name: string;
+  key: string;
+  value: string;
+}
+
+export interface ModelVersionsTable {
+  name: string;
+  version: number;
+  run_id: string | null;
+  artifact_sha256: string;
+  data_fingerprint: string | null;
+  description: string | null;
+  status: string;
+  created_at: number;
+  updated_at: number;
+  /** JSON: holdout metrics, the spec's metric, threshold and constraints, and what the model measured. */
+  evaluation: string | null;
+}
+
+export interface ModelVersionTagsTable {
+  name: string;
+  version: number;
+  key: string;
+  value: string;
+}
+
+export interface ModelAliasesTable {
+  name: string;
+  alias: string;
+  version: number;
+  updated_at: number;
+}
+
+/** Append-only (triggers refuse UPDATE and DELETE): who did what, when, from what, to what, and why. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  action: string;
+  model: string | null;
+  alias: string | null;
+  from_version: number | null;
+  to_version: number | null;
+  reason: string | null;
+  forced: number;
+  /** JSON with anything else worth keeping. */
+  details: string | null;
+}
+
+export interface StoreSchema {
+  mlship_schema: SchemaVersionTable;
+  experiments: ExperimentsTable;
+  experiment_tags: ExperimentTagsTable;
+  runs: RunsTable;
+  params: ParamsTable;
+  metrics: MetricsTable;
+  latest_metrics: LatestMetricsTable;
+  run_tags: RunTagsTable;
+  run_inputs: RunInputsTable;
+  run_artifacts: RunArtifactsTable;
+  blobs: BlobsTable;
+  registered_models: RegisteredModelsTable;
+  registered_model_tags: RegisteredModelTagsTable;
+  model_versions: ModelVersionsTable;
+  model_version_tags: ModelVersionTagsTable;
+  model_aliases: ModelAliasesTable;
+  audit_log: AuditLogTable;
+}
