@@ -37,8 +37,9 @@ export interface CrossValidateOptions<M extends MetricName> {
   /**
    * Folds run at once: this thread plus nJobs - 1 worker threads; null (default) = all available cores.
    * Folds stay in this thread when the estimator runs its own threads (any nJobs other than 1 in its
-   * params, e.g. a random forest), when the data is small, or when the worker script is not there
-   * (running from TypeScript sources). Results are the same either way.
+   * params, e.g. a random forest), when the folds are too quick to repay starting workers (judged by the
+   * first fold when no core is spare), or when the worker script is not there (running from TypeScript
+   * sources). Results are the same either way.
    */
   nJobs?: number | null;
 }
@@ -163,11 +164,7 @@ export function crossValidate<M extends MetricName>(
     scoreOptions,
   };
   const nThreads = Math.min(nJobs, splits.length);
-  const parallel =
-    nThreads > 1 &&
-    X.nRows * Math.max(1, X.names.length) * splits.length >= PARALLEL_MIN_CELLS &&
-    !usesThreads(job.estimator) &&
-    cvWorkersAvailable();
+  const parallel = nThreads > 1 && !usesThreads(job.estimator) && cvWorkersAvailable();
   const onFold = options.onFold as ((r: FoldResult<MetricName>, n: number) => void) | undefined;
   const { folds, threads } = parallel
     ? runParallel(job, nThreads, onFold)
@@ -186,8 +183,11 @@ export interface FoldJob {
   scoreOptions: { positiveClass?: string | number | boolean };
 }
 
-/** Below this many cells x folds, starting worker threads (and loading every model in them) costs more. */
-const PARALLEL_MIN_CELLS = 50_000;
+/**
+ * A worker thread takes about 0.2 s of CPU to start (it loads every model), then compiles the hot code
+ * again in its own isolate. Below this many seconds of folds left, that costs more than it saves.
+ */
+const PARALLEL_MIN_REMAINING_S = 1;
 const CV_WORKER_URL = new URL("./cv-worker.js", import.meta.url);
 
 /** The worker script exists next to this module in the compiled package (dist/), not in TypeScript sources. */
@@ -296,7 +296,7 @@ function runParallel(
       }
     }
   };
-  try {
+  const startWorkers = (): void => {
     for (let w = 1; w < nThreads; w++) {
       const { port1, port2 } = new MessageChannel();
       const workerData: FoldWorkerInput = { job, counters, port: port2 };
@@ -305,12 +305,23 @@ function runParallel(
         port: port1,
       });
     }
+  };
+  try {
+    // Workers on otherwise idle cores cost this thread nothing, so they start at once. When every core
+    // is needed, the first fold runs alone and tells whether the rest is worth the workers' start.
+    const spareCores = availableParallelism() > nThreads;
+    if (spareCores) startWorkers();
     const X = new Frame(job.X, job.nRows);
     let mine = 0;
     for (let f = Atomics.add(counters.next, 0, 1); f < nFolds; f = Atomics.add(counters.next, 0, 1)) {
+      const start = performance.now();
       results[f] = runFold(job, X, f);
       mine++;
       onFold?.(results[f], nFolds);
+      if (!spareCores && f === 0) {
+        const left = ((performance.now() - start) / 1000) * (nFolds - 1);
+        if (left >= PARALLEL_MIN_REMAINING_S) startWorkers();
+      }
       drain();
     }
     // Every fold not run here was claimed by a worker, which posts it (or its error). A worker that has not

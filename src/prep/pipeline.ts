@@ -31,6 +31,22 @@ export interface PipelineState {
   steps: unknown[];
 }
 
+/**
+ * A model that can predict on `step.transform(X)` without the step writing that frame out: for a linear
+ * model after a scaler, the scaling is applied while the inputs are read, which saves allocating, writing
+ * and reading back a whole copy of the batch. Returns undefined when it cannot for this step or this data;
+ * otherwise the result must equal predicting on `step.transform(X)` exactly.
+ */
+export interface PredictsThrough {
+  predictThrough(step: Transformer, X: Frame): Column | undefined;
+  predictProbaThrough(step: Transformer, X: Frame): Float64Array | undefined;
+}
+
+function predictsThrough(e: Estimator): e is Estimator & PredictsThrough {
+  const m = e as Partial<PredictsThrough>;
+  return typeof m.predictThrough === "function" && typeof m.predictProbaThrough === "function";
+}
+
 export class Pipeline implements Transformer<PipelineParams> {
   readonly kind = KIND;
   readonly steps: ReadonlyArray<readonly [string, Estimator]>;
@@ -68,10 +84,22 @@ export class Pipeline implements Transformer<PipelineParams> {
       const own = (name: string, value: unknown) =>
         Object.defineProperty(this, name, { value, enumerable: true });
       own("task", last.task);
-      own("predict", (X: Frame) => last.predict(this.transformPrefix(X)));
+      own("predict", (X: Frame) =>
+        this.#predictThrough(
+          X,
+          (m, step, Z) => m.predictThrough(step, Z),
+          (Z) => last.predict(Z),
+        ),
+      );
       own("score", (X: Frame, y?: Column) => last.score(this.transformPrefix(X), y));
       if (isClassifier(last)) {
-        own("predictProba", (X: Frame) => (last as Classifier).predictProba(this.transformPrefix(X)));
+        own("predictProba", (X: Frame) =>
+          this.#predictThrough(
+            X,
+            (m, step, Z) => m.predictProbaThrough(step, Z),
+            (Z) => (last as Classifier).predictProba(Z),
+          ),
+        );
         Object.defineProperty(this, "classes", { get: () => (last as Classifier).classes, enumerable: true });
       }
     }
@@ -119,6 +147,21 @@ export class Pipeline implements Transformer<PipelineParams> {
     let Z = X;
     for (let i = 0; i < this.steps.length - 1; i++) Z = (this.steps[i][1] as Transformer).transform(Z);
     return Z;
+  }
+
+  /** `plain` on the prefix's output, or the model's fused prediction through the step before it. */
+  #predictThrough<T>(
+    X: Frame,
+    fused: (model: PredictsThrough, step: Transformer, Z: Frame) => T | undefined,
+    plain: (Z: Frame) => T,
+  ): T {
+    if (!this.isFitted) throw new NotFittedError(KIND);
+    const last = this.final;
+    let Z = X;
+    for (let i = 0; i < this.steps.length - 2; i++) Z = (this.steps[i][1] as Transformer).transform(Z);
+    if (this.steps.length < 2) return plain(Z);
+    const step = this.steps[this.steps.length - 2][1] as Transformer;
+    return (predictsThrough(last) ? fused(last, step, Z) : undefined) ?? plain(step.transform(Z));
   }
 
   #fitPrefix(X: Frame, y?: Column): Frame {

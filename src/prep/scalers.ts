@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { Frame } from "../core/frame.js";
 import { type EstimatorJSON, registerKind } from "../core/protocol.js";
 import { BaseTransformer, parseParams } from "./base.js";
-import { acceptedColumns, mapNumeric, NUMERIC_HINT } from "./columns.js";
+import { acceptedColumns, fittedColumn, mapNumeric, NUMERIC_HINT } from "./columns.js";
 import { decodeNumbers } from "./json.js";
 import { meanVariance, medianSorted, quantileSorted, safeScale, sortedPresent } from "./stats.js";
 
@@ -15,6 +15,43 @@ function centerScale(v: Float64Array, center: number, scale: number): Float64Arr
   const out = new Float64Array(v.length);
   for (let i = 0; i < v.length; i++) out[i] = (v[i] - center) / scale;
   return out;
+}
+
+/**
+ * What a centring-and-scaling step computes on one frame: output column j, named names[j], is
+ * (inputs[j] - center[j]) / scale[j]. A model after such a step can apply it while reading its input
+ * instead of having the step write the output out (see `PredictsThrough` in pipeline.ts).
+ */
+export interface ColumnScaling {
+  names: readonly string[];
+  /** The step's input columns, checked as `transform` checks them. */
+  inputs: Float64Array[];
+  center: Float64Array;
+  scale: Float64Array;
+}
+
+/** Steps that can describe their transform as a `ColumnScaling`. */
+export interface ScalesColumns {
+  scaling(X: Frame): ColumnScaling;
+}
+
+export function scalesColumns(step: object): step is ScalesColumns {
+  return typeof (step as Partial<ScalesColumns>).scaling === "function";
+}
+
+function columnScaling(
+  X: Frame,
+  kind: string,
+  names: readonly string[],
+  center: readonly number[] | null,
+  scale: readonly number[] | null,
+): ColumnScaling {
+  return {
+    names,
+    inputs: names.map((name) => fittedColumn(X, kind, name, "numeric").values),
+    center: center === null ? new Float64Array(names.length) : Float64Array.from(center),
+    scale: scale === null ? new Float64Array(names.length).fill(1) : Float64Array.from(scale),
+  };
 }
 
 // ---------------------------------------------------------------- StandardScaler
@@ -65,6 +102,17 @@ export class StandardScaler extends BaseTransformer<StandardScalerParams, Standa
     const { withMean, withStd } = this.params;
     return mapNumeric(X, this.kind, columns, (v, j) =>
       centerScale(v, withMean ? mean[j] : 0, withStd ? scale[j] : 1),
+    );
+  }
+
+  scaling(X: Frame): ColumnScaling {
+    const { columns, mean, scale } = this.state;
+    return columnScaling(
+      X,
+      this.kind,
+      columns,
+      this.params.withMean ? mean : null,
+      this.params.withStd ? scale : null,
     );
   }
 
@@ -191,6 +239,12 @@ export class RobustScaler extends BaseTransformer<RobustScalerParams, RobustScal
     return mapNumeric(X, this.kind, columns, (v, j) =>
       centerScale(v, withCentering ? center[j] : 0, withScaling ? scale[j] : 1),
     );
+  }
+
+  scaling(X: Frame): ColumnScaling {
+    const { columns, center, scale } = this.state;
+    const { withCentering, withScaling } = this.params;
+    return columnScaling(X, this.kind, columns, withCentering ? center : null, withScaling ? scale : null);
   }
 
   static fromJSON(json: EstimatorJSON): RobustScaler {

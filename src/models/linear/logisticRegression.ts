@@ -8,9 +8,19 @@
 
 import { NotFittedError } from "../../core/errors.js";
 import { type Column, categorical, type Frame } from "../../core/frame.js";
-import type { Classifier, EstimatorJSON } from "../../core/protocol.js";
+import type { Classifier, EstimatorJSON, Transformer } from "../../core/protocol.js";
 import { registerKind } from "../../core/protocol.js";
-import { type ClassTarget, classTarget, type DesignMatrix, designMatrix, invalidParam } from "./data.js";
+import { scalesColumns } from "../../prep/scalers.js";
+import {
+  addWeightedColumns,
+  assertFinite,
+  type ClassTarget,
+  classTarget,
+  type DesignMatrix,
+  designColumns,
+  designMatrix,
+  invalidParam,
+} from "./data.js";
 import { lbfgs } from "./lbfgs.js";
 
 export type LogisticRegressionParams = {
@@ -126,22 +136,51 @@ export class LogisticRegression implements Classifier<LogisticRegressionParams, 
     return this;
   }
 
-  /** Decision values: n x 1 (binary logit) or n x K, class-major. */
-  #decision(X: Frame): { z: Float64Array; n: number; nVec: number } {
+  /** Decision values, n x 1 (binary logit) or n x K, class-major; `scaling` as in `addWeightedColumns`. */
+  #scores(m: DesignMatrix, scaling?: { center: Float64Array; scale: Float64Array }): Float64Array {
     const s = this.state;
-    const m = designMatrix(X, KIND, s.featureNames);
     const n = m.nRows;
-    const nVec = s.coef.length;
-    const z = new Float64Array(nVec * n);
-    const w = new Float64Array(nVec * m.nCols);
-    for (let k = 0; k < nVec; k++) w.set(s.coef[k], k * m.nCols);
-    linearScores(m, w, Float64Array.from(s.intercept), nVec, z);
-    return { z, n, nVec };
+    const z = new Float64Array(s.coef.length * n);
+    s.coef.forEach((w, k) => {
+      const zk = z.subarray(k * n, (k + 1) * n);
+      zk.fill(s.intercept[k]);
+      addWeightedColumns(zk, m.columns, w, scaling);
+    });
+    return z;
   }
 
-  predictProba(X: Frame): Float64Array {
+  #decision(X: Frame): Float64Array {
+    const s = this.state;
+    const m = designColumns(X, KIND, s.featureNames);
+    const z = this.#scores(m);
+    // A missing or infinite input, or a score that overflowed on finite inputs (then this passes).
+    if (!allFinite(z)) assertFinite(m, KIND, s.featureNames);
+    return z;
+  }
+
+  /** The decision values on `step.transform(X)`, when the step is a scaler that outputs every feature. */
+  #decisionThrough(step: Transformer, X: Frame): Float64Array | undefined {
+    if (!scalesColumns(step)) return undefined;
+    const s = this.state;
+    const sc = step.scaling(X);
+    const at = new Map(sc.names.map((name, j) => [name, j]));
+    const idx = s.featureNames.map((name) => at.get(name) ?? -1);
+    if (idx.includes(-1)) return undefined;
+    const z = this.#scores(
+      { columns: idx.map((j) => sc.inputs[j]), nRows: X.nRows, nCols: idx.length },
+      {
+        center: Float64Array.from(idx, (j) => sc.center[j]),
+        scale: Float64Array.from(idx, (j) => sc.scale[j]),
+      },
+    );
+    // Non-finite scores go the plain way, which names a missing input or gives these same values.
+    return allFinite(z) ? z : undefined;
+  }
+
+  #probabilities(z: Float64Array): Float64Array {
     const K = this.state.classes.length;
-    const { z, n, nVec } = this.#decision(X);
+    const nVec = this.state.coef.length;
+    const n = z.length / nVec;
     const out = new Float64Array(n * K);
     if (nVec === 1) {
       for (let i = 0; i < n; i++) {
@@ -165,20 +204,40 @@ export class LogisticRegression implements Classifier<LogisticRegressionParams, 
     return out;
   }
 
-  predict(X: Frame): Column {
+  #labels(z: Float64Array): Column {
     const s = this.state;
-    const { z, n, nVec } = this.#decision(X);
+    const nVec = s.coef.length;
+    const n = z.length / nVec;
     const levelOf = Int32Array.from(s.classes, (c) => s.targetLevels.indexOf(c));
     const codes = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      if (nVec === 1) codes[i] = levelOf[z[i] > 0 ? 1 : 0];
-      else {
+    if (nVec === 1) {
+      for (let i = 0; i < n; i++) codes[i] = levelOf[z[i] > 0 ? 1 : 0];
+    } else {
+      for (let i = 0; i < n; i++) {
         let best = 0;
         for (let k = 1; k < nVec; k++) if (z[k * n + i] > z[best * n + i]) best = k;
         codes[i] = levelOf[best];
       }
     }
     return categorical(codes, s.targetLevels);
+  }
+
+  predictProba(X: Frame): Float64Array {
+    return this.#probabilities(this.#decision(X));
+  }
+
+  predict(X: Frame): Column {
+    return this.#labels(this.#decision(X));
+  }
+
+  predictThrough(step: Transformer, X: Frame): Column | undefined {
+    const z = this.#decisionThrough(step, X);
+    return z && this.#labels(z);
+  }
+
+  predictProbaThrough(step: Transformer, X: Frame): Float64Array | undefined {
+    const z = this.#decisionThrough(step, X);
+    return z && this.#probabilities(z);
   }
 
   /** Accuracy, comparing class labels. */
@@ -228,9 +287,9 @@ function sampleWeights(
 }
 
 /**
- * Where a column is mostly zeros (one-hot indicators are), its non-zero rows and values: the objective
- * then visits only those, which on typical encoded tabular data skips most of the work of every
- * iteration. Dense columns keep null and are swept whole.
+ * Where a column is mostly zeros (one-hot indicators are), its non-zero rows, and their values unless all
+ * are 1 (indicators again): the objective then visits only those rows, which on typical encoded tabular
+ * data skips most of the work of every iteration. Dense columns keep null rows and are swept whole.
  */
 interface SparseColumns {
   rows: Array<Int32Array | null>;
@@ -240,29 +299,28 @@ interface SparseColumns {
 function sparseColumns(m: DesignMatrix): SparseColumns {
   const n = m.nRows;
   const out: SparseColumns = { rows: [], values: [] };
+  const at = new Int32Array(n);
   for (const x of m.columns) {
     let nnz = 0;
-    for (let i = 0; i < n; i++) if (x[i] !== 0) nnz++;
-    if (nnz * 2 > n) {
-      out.rows.push(null);
-      out.values.push(null);
-      continue;
-    }
-    const rows = new Int32Array(nnz);
-    const values = new Float64Array(nnz);
-    for (let i = 0, q = 0; i < n; i++) {
+    let ones = true;
+    for (let i = 0; i < n; i++) {
       if (x[i] !== 0) {
-        rows[q] = i;
-        values[q++] = x[i];
+        at[nnz++] = i;
+        if (x[i] !== 1) ones = false;
       }
     }
+    const dense = nnz * 2 > n;
+    const rows = dense ? null : at.slice(0, nnz);
     out.rows.push(rows);
-    out.values.push(values);
+    out.values.push(dense || ones ? null : Float64Array.from(rows as Int32Array, (i) => x[i]));
   }
   return out;
 }
 
-/** z[k*n + i] = b_k + Σ_j w[k*p + j] X[i, j], one contiguous multiply-add sweep per column and class. */
+/**
+ * z[k*n + i] = b_k + Σ_j w[k*p + j] X[i, j], adding columns in column order: runs of dense columns go
+ * through `addWeightedColumns`, sparse ones visit only their non-zero rows.
+ */
 function linearScores(
   m: DesignMatrix,
   w: Float64Array,
@@ -272,21 +330,29 @@ function linearScores(
   sparse?: SparseColumns,
 ): void {
   const { columns, nRows: n, nCols: p } = m;
-  for (let k = 0; k < nVec; k++) z.fill(b[k], k * n, (k + 1) * n);
-  for (let j = 0; j < p; j++) {
-    const x = columns[j];
-    const rows = sparse?.rows[j];
-    const values = sparse?.values[j];
-    for (let k = 0; k < nVec; k++) {
+  const dense: Float64Array[] = [];
+  const denseW: number[] = [];
+  for (let k = 0; k < nVec; k++) {
+    const zk = z.subarray(k * n, (k + 1) * n);
+    zk.fill(b[k]);
+    for (let j = 0; j < p; j++) {
       const wk = w[k * p + j];
-      if (wk === 0) continue;
-      const o = k * n;
-      if (rows && values) {
-        for (let q = 0; q < rows.length; q++) z[o + rows[q]] += wk * values[q];
-      } else {
-        for (let i = 0; i < n; i++) z[o + i] += wk * x[i];
+      const rows = sparse?.rows[j];
+      if (!rows) {
+        dense.push(columns[j]);
+        denseW.push(wk);
+        continue;
       }
+      addWeightedColumns(zk, dense, denseW);
+      dense.length = 0;
+      denseW.length = 0;
+      const values = sparse?.values[j];
+      if (values) for (let q = 0; q < rows.length; q++) zk[rows[q]] += wk * values[q];
+      else for (let q = 0; q < rows.length; q++) zk[rows[q]] += wk;
     }
+    addWeightedColumns(zk, dense, denseW);
+    dense.length = 0;
+    denseW.length = 0;
   }
 }
 
@@ -305,9 +371,10 @@ function gradientInto(
     const values = sparse.values[j];
     for (let k = 0; k < nVec; k++) {
       const o = k * n;
-      if (rows && values) {
+      if (rows) {
         let s = 0;
-        for (let q = 0; q < rows.length; q++) s += values[q] * r[o + rows[q]];
+        if (values) for (let q = 0; q < rows.length; q++) s += values[q] * r[o + rows[q]];
+        else for (let q = 0; q < rows.length; q++) s += r[o + rows[q]];
         g[k * p + j] = s;
         continue;
       }
@@ -327,6 +394,11 @@ function gradientInto(
       g[k * p + j] = s0 + s1 + (s2 + s3);
     }
   }
+}
+
+function allFinite(v: Float64Array): boolean {
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return false;
+  return true;
 }
 
 function sigmoid(z: number): number {

@@ -7,7 +7,15 @@ import { NotFittedError } from "../../core/errors.js";
 import type { Column, Frame } from "../../core/frame.js";
 import { numeric } from "../../core/frame.js";
 import type { EstimatorJSON, Params, Predictor } from "../../core/protocol.js";
-import { columnMeans, contiguous, type DesignMatrix, designMatrix, mean, regressionTarget } from "./data.js";
+import {
+  addWeightedColumns,
+  columnMeans,
+  contiguous,
+  type DesignMatrix,
+  designMatrix,
+  mean,
+  regressionTarget,
+} from "./data.js";
 
 export interface LinearRegressorState {
   /** The feature columns, in the order of `coef`. */
@@ -107,11 +115,13 @@ export abstract class LinearRegressor<
 }
 
 export function predictLinear(m: DesignMatrix, coef: readonly number[], intercept: number): Float64Array {
-  const n = m.nRows;
-  const out = new Float64Array(n).fill(intercept);
-  m.columns.forEach((x, j) => {
-    const w = coef[j];
-    if (w !== 0) for (let i = 0; i < n; i++) out[i] += w * x[i];
-  });
+  const out = new Float64Array(m.nRows).fill(intercept);
+  // Zero coefficients (common after Lasso) are skipped: designMatrix has already refused non-finite values.
+  const used = coef.flatMap((w, j) => (w === 0 ? [] : [j]));
+  addWeightedColumns(
+    out,
+    used.map((j) => m.columns[j]),
+    used.map((j) => coef[j]),
+  );
   return out;
 }
