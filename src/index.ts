@@ -10,6 +10,7 @@ export * from "./data/index.js";
 export * from "./evaluate/index.js";
 export * from "./models/index.js";
 export * from "./prep/index.js";
+export * from "./registry/index.js";
 export * from "./spec/index.js";
 export {
   assertValid,
