@@ -87,7 +87,7 @@ const benchmarks = {
 const argv = process.argv.slice(2);
 const repeatAt = argv.indexOf("--repeat");
 const repeat = repeatAt >= 0 ? Number(argv[repeatAt + 1]) : 3;
-const names = argv.filter((a, i) => a !== "--repeat" && i !== repeatAt + 1);
+const names = argv.filter((_, i) => repeatAt < 0 || (i !== repeatAt && i !== repeatAt + 1));
 for (const n of names) {
   if (!(n in benchmarks)) {
     console.error(`unknown benchmark "${n}"; known: ${Object.keys(benchmarks).join(", ")}`);

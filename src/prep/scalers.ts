@@ -10,16 +10,21 @@ import { acceptedColumns, fittedColumn, mapNumeric, NUMERIC_HINT } from "./colum
 import { decodeNumbers } from "./json.js";
 import { meanVariance, medianSorted, quantileSorted, safeScale, sortedPresent } from "./stats.js";
 
-/** (v - center) / scale in one pass: the same operations, in the same order, as scikit-learn's. */
+/**
+ * (v - center) / scale in one pass, as (v - center) * (1 / scale): division is the slowest floating-point
+ * operation and JavaScript does it one value at a time (NumPy does several per instruction), so this
+ * halves the cost, at most one unit in the last place away from scikit-learn's quotient.
+ */
 function centerScale(v: Float64Array, center: number, scale: number): Float64Array {
   const out = new Float64Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = (v[i] - center) / scale;
+  const r = 1 / scale;
+  for (let i = 0; i < v.length; i++) out[i] = (v[i] - center) * r;
   return out;
 }
 
 /**
  * What a centring-and-scaling step computes on one frame: output column j, named names[j], is
- * (inputs[j] - center[j]) / scale[j]. A model after such a step can apply it while reading its input
+ * (inputs[j] - center[j]) * (1 / scale[j]), as `centerScale` computes it. A model after such a step can apply it while reading its input
  * instead of having the step write the output out (see `PredictsThrough` in pipeline.ts).
  */
 export interface ColumnScaling {

@@ -66,17 +66,14 @@ export function assertFinite(m: DesignMatrix, kind: string, names: readonly stri
 }
 
 /**
- * z[i] += Σ_q w[q] · columns[q][i], in column order; with `scaling`, columns[q][i] is first replaced by
- * (columns[q][i] - center[q]) / scale[q], which is what a centring-and-scaling step would have written
- * (see `predictThrough`). Four columns per sweep, so z is loaded and stored once per four columns instead
- * of once per column (the sweep is memory-bound); the four products are still added one after another, so
- * the result is bit for bit that of one column at a time.
+ * z[i] += Σ_q w[q] · columns[q][i], in column order. Four columns per sweep, so z is loaded and stored
+ * once per four columns instead of once per column (the sweep is memory-bound); the four products are
+ * still added one after another, so the result is bit for bit that of one column at a time.
  */
 export function addWeightedColumns(
   z: Float64Array,
   columns: readonly Float64Array[],
   w: ArrayLike<number>,
-  scaling?: { center: ArrayLike<number>; scale: ArrayLike<number> },
 ): void {
   const n = z.length;
   const p = columns.length;
@@ -90,38 +87,62 @@ export function addWeightedColumns(
     const w1 = w[q + 1];
     const w2 = w[q + 2];
     const w3 = w[q + 3];
-    if (scaling === undefined) {
-      for (let i = 0; i < n; i++) z[i] = z[i] + w0 * x0[i] + w1 * x1[i] + w2 * x2[i] + w3 * x3[i];
-      continue;
-    }
-    const { center: c, scale: s } = scaling;
-    const c0 = c[q];
-    const c1 = c[q + 1];
-    const c2 = c[q + 2];
-    const c3 = c[q + 3];
-    const s0 = s[q];
-    const s1 = s[q + 1];
-    const s2 = s[q + 2];
-    const s3 = s[q + 3];
+    for (let i = 0; i < n; i++) z[i] = z[i] + w0 * x0[i] + w1 * x1[i] + w2 * x2[i] + w3 * x3[i];
+  }
+  for (; q < p; q++) {
+    const x = columns[q];
+    const wq = w[q];
+    for (let i = 0; i < n; i++) z[i] += wq * x[i];
+  }
+}
+
+/**
+ * `addWeightedColumns` on columns[q] replaced by (columns[q] - center[q]) * (1 / scale[q]), bit for bit
+ * what a scaler would have written (see `ColumnScaling`). A function of its own, so that the JIT compiles
+ * it for this one use instead of deoptimising the fitting kernel the first time a prediction comes.
+ */
+export function addScaledColumns(
+  z: Float64Array,
+  columns: readonly Float64Array[],
+  w: ArrayLike<number>,
+  center: ArrayLike<number>,
+  scale: ArrayLike<number>,
+): void {
+  const n = z.length;
+  const p = columns.length;
+  let q = 0;
+  for (; q + 3 < p; q += 4) {
+    const x0 = columns[q];
+    const x1 = columns[q + 1];
+    const x2 = columns[q + 2];
+    const x3 = columns[q + 3];
+    const w0 = w[q];
+    const w1 = w[q + 1];
+    const w2 = w[q + 2];
+    const w3 = w[q + 3];
+    const c0 = center[q];
+    const c1 = center[q + 1];
+    const c2 = center[q + 2];
+    const c3 = center[q + 3];
+    const r0 = 1 / scale[q];
+    const r1 = 1 / scale[q + 1];
+    const r2 = 1 / scale[q + 2];
+    const r3 = 1 / scale[q + 3];
     for (let i = 0; i < n; i++) {
       z[i] =
         z[i] +
-        w0 * ((x0[i] - c0) / s0) +
-        w1 * ((x1[i] - c1) / s1) +
-        w2 * ((x2[i] - c2) / s2) +
-        w3 * ((x3[i] - c3) / s3);
+        w0 * ((x0[i] - c0) * r0) +
+        w1 * ((x1[i] - c1) * r1) +
+        w2 * ((x2[i] - c2) * r2) +
+        w3 * ((x3[i] - c3) * r3);
     }
   }
   for (; q < p; q++) {
     const x = columns[q];
     const wq = w[q];
-    if (scaling === undefined) {
-      for (let i = 0; i < n; i++) z[i] += wq * x[i];
-      continue;
-    }
-    const cq = scaling.center[q];
-    const sq = scaling.scale[q];
-    for (let i = 0; i < n; i++) z[i] += wq * ((x[i] - cq) / sq);
+    const cq = center[q];
+    const rq = 1 / scale[q];
+    for (let i = 0; i < n; i++) z[i] += wq * ((x[i] - cq) * rq);
   }
 }
 

@@ -10,8 +10,9 @@ import { NotFittedError } from "../../core/errors.js";
 import { type Column, categorical, type Frame } from "../../core/frame.js";
 import type { Classifier, EstimatorJSON, Transformer } from "../../core/protocol.js";
 import { registerKind } from "../../core/protocol.js";
-import { scalesColumns } from "../../prep/scalers.js";
+import { type ColumnScaling, scalesColumns } from "../../prep/scalers.js";
 import {
+  addScaledColumns,
   addWeightedColumns,
   assertFinite,
   type ClassTarget,
@@ -55,6 +56,8 @@ export interface LogisticRegressionState {
 }
 
 const KIND = "logisticRegression";
+/** Rows scored at a time when predicting: the scratch stays in cache and off the system allocator. */
+const SCORE_BLOCK = 4096;
 
 export class LogisticRegression implements Classifier<LogisticRegressionParams, LogisticRegressionState> {
   readonly kind = KIND;
@@ -136,108 +139,138 @@ export class LogisticRegression implements Classifier<LogisticRegressionParams, 
     return this;
   }
 
-  /** Decision values, n x 1 (binary logit) or n x K, class-major; `scaling` as in `addWeightedColumns`. */
-  #scores(m: DesignMatrix, scaling?: { center: Float64Array; scale: Float64Array }): Float64Array {
-    const s = this.state;
+  /**
+   * Calls `emit(z, start, len)` with the decision values of rows [start, start + len), block after block:
+   * len x 1 (binary logit) or len x K, class-major. One small scratch array serves every block, so a large
+   * batch allocates only its output (fresh pages from the system cost as much as the arithmetic here).
+   * `scaling` as in `addScaledColumns`. Returns whether every value was finite.
+   */
+  #scores(
+    m: DesignMatrix,
+    scaling: Pick<ColumnScaling, "center" | "scale"> | null,
+    emit: (z: Float64Array, start: number, len: number) => void,
+  ): boolean {
+    const { coef, intercept } = this.state;
     const n = m.nRows;
-    const z = new Float64Array(s.coef.length * n);
-    s.coef.forEach((w, k) => {
-      const zk = z.subarray(k * n, (k + 1) * n);
-      zk.fill(s.intercept[k]);
-      addWeightedColumns(zk, m.columns, w, scaling);
-    });
-    return z;
+    const scratch = new Float64Array(coef.length * Math.min(n, SCORE_BLOCK));
+    let finite = true;
+    for (let start = 0; start < n; start += SCORE_BLOCK) {
+      const len = Math.min(SCORE_BLOCK, n - start);
+      const columns = m.columns.map((x) => x.subarray(start, start + len));
+      const z = scratch.subarray(0, coef.length * len);
+      coef.forEach((w, k) => {
+        const zk = z.subarray(k * len, (k + 1) * len);
+        zk.fill(intercept[k]);
+        if (scaling) addScaledColumns(zk, columns, w, scaling.center, scaling.scale);
+        else addWeightedColumns(zk, columns, w);
+      });
+      if (finite && !allFinite(z)) finite = false;
+      emit(z, start, len);
+    }
+    return finite;
   }
 
-  #decision(X: Frame): Float64Array {
+  /** `emit` on the decision values of X (see #scores). */
+  #decision(X: Frame, emit: (z: Float64Array, start: number, len: number) => void): void {
     const s = this.state;
     const m = designColumns(X, KIND, s.featureNames);
-    const z = this.#scores(m);
     // A missing or infinite input, or a score that overflowed on finite inputs (then this passes).
-    if (!allFinite(z)) assertFinite(m, KIND, s.featureNames);
-    return z;
+    if (!this.#scores(m, null, emit)) assertFinite(m, KIND, s.featureNames);
   }
 
-  /** The decision values on `step.transform(X)`, when the step is a scaler that outputs every feature. */
-  #decisionThrough(step: Transformer, X: Frame): Float64Array | undefined {
-    if (!scalesColumns(step)) return undefined;
+  /**
+   * `emit` on the decision values of `step.transform(X)` when the step is a scaler that outputs every
+   * feature; false when it is not, or when a value is not finite (the plain way then names a missing
+   * input, or gives these same values).
+   */
+  #decisionThrough(
+    step: Transformer,
+    X: Frame,
+    emit: (z: Float64Array, start: number, len: number) => void,
+  ): boolean {
+    if (!scalesColumns(step)) return false;
     const s = this.state;
     const sc = step.scaling(X);
     const at = new Map(sc.names.map((name, j) => [name, j]));
     const idx = s.featureNames.map((name) => at.get(name) ?? -1);
-    if (idx.includes(-1)) return undefined;
-    const z = this.#scores(
+    if (idx.includes(-1)) return false;
+    return this.#scores(
       { columns: idx.map((j) => sc.inputs[j]), nRows: X.nRows, nCols: idx.length },
       {
         center: Float64Array.from(idx, (j) => sc.center[j]),
         scale: Float64Array.from(idx, (j) => sc.scale[j]),
       },
+      emit,
     );
-    // Non-finite scores go the plain way, which names a missing input or gives these same values.
-    return allFinite(z) ? z : undefined;
   }
 
-  #probabilities(z: Float64Array): Float64Array {
+  /** Writes the probabilities of a block of decision values into rows [start, start + len) of out. */
+  #probabilitiesInto(out: Float64Array): (z: Float64Array, start: number, len: number) => void {
     const K = this.state.classes.length;
     const nVec = this.state.coef.length;
-    const n = z.length / nVec;
-    const out = new Float64Array(n * K);
-    if (nVec === 1) {
+    return (z, start, n) => {
+      if (nVec === 1) {
+        for (let i = 0; i < n; i++) {
+          const p1 = sigmoid(z[i]);
+          out[(start + i) * 2] = 1 - p1;
+          out[(start + i) * 2 + 1] = p1;
+        }
+        return;
+      }
       for (let i = 0; i < n; i++) {
-        const p1 = sigmoid(z[i]);
-        out[i * 2] = 1 - p1;
-        out[i * 2 + 1] = p1;
+        const o = (start + i) * K;
+        let max = -Infinity;
+        for (let k = 0; k < K; k++) max = Math.max(max, z[k * n + i]);
+        let sum = 0;
+        for (let k = 0; k < K; k++) {
+          const e = Math.exp(z[k * n + i] - max);
+          out[o + k] = e;
+          sum += e;
+        }
+        for (let k = 0; k < K; k++) out[o + k] /= sum;
       }
-      return out;
-    }
-    for (let i = 0; i < n; i++) {
-      let max = -Infinity;
-      for (let k = 0; k < K; k++) max = Math.max(max, z[k * n + i]);
-      let sum = 0;
-      for (let k = 0; k < K; k++) {
-        const e = Math.exp(z[k * n + i] - max);
-        out[i * K + k] = e;
-        sum += e;
-      }
-      for (let k = 0; k < K; k++) out[i * K + k] /= sum;
-    }
-    return out;
+    };
   }
 
-  #labels(z: Float64Array): Column {
+  /** Writes the predicted level codes of a block of decision values into codes[start, start + len). */
+  #labelsInto(codes: Int32Array): (z: Float64Array, start: number, len: number) => void {
     const s = this.state;
     const nVec = s.coef.length;
-    const n = z.length / nVec;
     const levelOf = Int32Array.from(s.classes, (c) => s.targetLevels.indexOf(c));
-    const codes = new Int32Array(n);
-    if (nVec === 1) {
-      for (let i = 0; i < n; i++) codes[i] = levelOf[z[i] > 0 ? 1 : 0];
-    } else {
+    return (z, start, n) => {
+      if (nVec === 1) {
+        for (let i = 0; i < n; i++) codes[start + i] = levelOf[z[i] > 0 ? 1 : 0];
+        return;
+      }
       for (let i = 0; i < n; i++) {
         let best = 0;
         for (let k = 1; k < nVec; k++) if (z[k * n + i] > z[best * n + i]) best = k;
-        codes[i] = levelOf[best];
+        codes[start + i] = levelOf[best];
       }
-    }
-    return categorical(codes, s.targetLevels);
+    };
   }
 
   predictProba(X: Frame): Float64Array {
-    return this.#probabilities(this.#decision(X));
+    const out = new Float64Array(X.nRows * this.state.classes.length);
+    this.#decision(X, this.#probabilitiesInto(out));
+    return out;
   }
 
   predict(X: Frame): Column {
-    return this.#labels(this.#decision(X));
+    const codes = new Int32Array(X.nRows);
+    this.#decision(X, this.#labelsInto(codes));
+    return categorical(codes, this.state.targetLevels);
   }
 
   predictThrough(step: Transformer, X: Frame): Column | undefined {
-    const z = this.#decisionThrough(step, X);
-    return z && this.#labels(z);
+    const codes = new Int32Array(X.nRows);
+    if (!this.#decisionThrough(step, X, this.#labelsInto(codes))) return undefined;
+    return categorical(codes, this.state.targetLevels);
   }
 
   predictProbaThrough(step: Transformer, X: Frame): Float64Array | undefined {
-    const z = this.#decisionThrough(step, X);
-    return z && this.#probabilities(z);
+    const out = new Float64Array(X.nRows * this.state.classes.length);
+    return this.#decisionThrough(step, X, this.#probabilitiesInto(out)) ? out : undefined;
   }
 
   /** Accuracy, comparing class labels. */
