@@ -41,4 +41,8 @@ export const fieldDocs = {
   constraints: "Production limits a model must meet to be shipped.",
   "constraints.latencyP95Ms": "95th percentile latency of one prediction, in milliseconds.",
   "constraints.maxModelBytes": "Largest size of the saved model, in bytes.",
+  registry: "What `mlship train` does with its best model in the store's model registry.",
+  "registry.model": "The registered model that gets each new version; default: the spec's name.",
+  "registry.promote":
+    "never | ifBetter: make the new version champion when it meets the threshold and constraints and beats the current champion on the holdout.",
 } as const;

@@ -467,6 +467,11 @@ export function renderSpec(options: RenderSpecOptions): string {
     comment(`  latencyP95Ms: 50        # ${fieldDocs["constraints.latencyP95Ms"]}`),
     comment(`  maxModelBytes: 50000000 # ${fieldDocs["constraints.maxModelBytes"]}`),
     "",
+    comment(`${fieldDocs.registry} Uncomment to change.`),
+    "# registry:",
+    comment(`  model: ${scalar(options.name)} # ${fieldDocs["registry.model"]}`),
+    comment(`  promote: never # ${fieldDocs["registry.promote"]}`),
+    "",
   );
   return lines.join("\n");
 }

@@ -304,6 +304,15 @@ export const specSchema = z
       })
       .strict()
       .default({}),
+    registry: z
+      .object({
+        /** The registered model `mlship train` adds versions to; defaults to the spec's name. */
+        model: name.optional(),
+        /** "ifBetter": make the new version champion when it qualifies and beats the current one. */
+        promote: z.enum(["never", "ifBetter"]).default("never"),
+      })
+      .strict()
+      .default({ promote: "never" }),
   })
   .strict()
   .superRefine((s, ctx) => {
