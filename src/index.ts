@@ -12,6 +12,7 @@ export * from "./models/index.js";
 export * from "./prep/index.js";
 export * from "./registry/index.js";
 export * from "./spec/index.js";
+export * from "./track/index.js";
 export {
   assertValid,
   deriveExpectations,
