@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { mlshipVersion } from "../core/version.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerInit } from "./commands/init.js";
+import { registerModels } from "./commands/models.js";
 import { registerPredict } from "./commands/predict.js";
 import { registerPrep } from "./commands/prep.js";
 import { registerProfile } from "./commands/profile.js";
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerPrep(program);
   registerTrain(program);
   registerPredict(program);
+  registerModels(program);
   registerSchema(program);
   registerDemo(program);
   return program;

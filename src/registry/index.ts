@@ -19,6 +19,7 @@ export {
   updateRegisteredModel,
 } from "./models.js";
 export { checkAlias, checkModelName, checkVersion } from "./names.js";
+export { type RegisterRunOptions, registerRun, summaryArtifactPath } from "./run.js";
 export { type RegisterTrainedOptions, registerTrainedModel, type TrainRegistration } from "./train.js";
 export type * from "./types.js";
 export {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { MlshipError } from "../../src/core/errors.js";
+import type { TrainSummary } from "../../src/evaluate/index.js";
 import type { ModelEvaluation } from "../../src/registry/index.js";
 import { openStore, type Store } from "../../src/store/index.js";
 
@@ -50,5 +51,44 @@ export function evaluation(score: number, violations: string[] = []): ModelEvalu
     constraints: { latencyP95Ms: 50 },
     measured: { latencyP95Ms: violations.length > 0 ? 80 : 5, artifactBytes: 1000, predictMsPerRow: 0.01 },
     violations,
+  };
+}
+
+/** The summary `mlship train` would produce for a best model scoring `score` on the holdout. */
+export function summary(
+  score: number,
+  options: { latencyP95Ms?: number; violations?: string[] } = {},
+): TrainSummary {
+  return {
+    project: "churn",
+    objective: { business: "keep customers", kpi: "churn rate" },
+    task: "binary",
+    target: "y",
+    positiveClass: null,
+    data: { rows: 100, columns: 3, fingerprint: `fp-${score}`, sources: ["d.csv"] },
+    validation: { passed: 3, warnings: 0 },
+    prep: [],
+    split: { train: 80, holdout: 20, folds: 5, seed: 42 },
+    metric: { primary: "roc_auc", threshold: 0.8, direction: "maximize" },
+    candidates: [
+      {
+        name: "logisticRegression",
+        kind: "logisticRegression",
+        params: {},
+        baseline: false,
+        cv: { roc_auc: { mean: score, std: 0.01, folds: [score] } },
+        fitSeconds: 0.1,
+        predictMsPerRow: 0.01,
+        latencyP95Ms: options.latencyP95Ms ?? 1,
+        artifactBytes: 2000,
+        violations: options.violations ?? [],
+      },
+    ],
+    best: "logisticRegression",
+    holdout: { roc_auc: score, accuracy: 0.8 },
+    meetsThreshold: score >= 0.8,
+    artifact: { path: "/tmp/churn.mlship", sha256: "x", bytes: 2000 },
+    mlshipVersion: "0.1.0",
+    durationSeconds: 1,
   };
 }

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { TrainSummary } from "../../src/evaluate/index.js";
 import {
   aliasHistory,
   createModelVersion,
@@ -8,7 +7,7 @@ import {
   setAlias,
 } from "../../src/registry/index.js";
 import { parseSpec, type Spec } from "../../src/spec/index.js";
-import { bytes, cleanUp, freshStore } from "./helpers.js";
+import { bytes, cleanUp, freshStore, summary } from "./helpers.js";
 
 afterEach(cleanUp);
 
@@ -25,45 +24,6 @@ function spec(registry: Record<string, unknown> = {}, extra = ""): Spec {
       extra,
     ].join("\n"),
   );
-}
-
-/** The summary `mlship train` would produce for a best model scoring `score` on the holdout. */
-function summary(
-  score: number,
-  options: { latencyP95Ms?: number; violations?: string[] } = {},
-): TrainSummary {
-  return {
-    project: "churn",
-    objective: { business: "keep customers", kpi: "churn rate" },
-    task: "binary",
-    target: "y",
-    positiveClass: null,
-    data: { rows: 100, columns: 3, fingerprint: `fp-${score}`, sources: ["d.csv"] },
-    validation: { passed: 3, warnings: 0 },
-    prep: [],
-    split: { train: 80, holdout: 20, folds: 5, seed: 42 },
-    metric: { primary: "roc_auc", threshold: 0.8, direction: "maximize" },
-    candidates: [
-      {
-        name: "logisticRegression",
-        kind: "logisticRegression",
-        params: {},
-        baseline: false,
-        cv: { roc_auc: { mean: score, std: 0.01, folds: [score] } },
-        fitSeconds: 0.1,
-        predictMsPerRow: 0.01,
-        latencyP95Ms: options.latencyP95Ms ?? 1,
-        artifactBytes: 2000,
-        violations: options.violations ?? [],
-      },
-    ],
-    best: "logisticRegression",
-    holdout: { roc_auc: score, accuracy: 0.8 },
-    meetsThreshold: score >= 0.8,
-    artifact: { path: "/tmp/churn.mlship", sha256: "x", bytes: 2000 },
-    mlshipVersion: "0.1.0",
-    durationSeconds: 1,
-  };
 }
 
 describe("registerTrainedModel", () => {
