@@ -21,7 +21,7 @@ export interface RegisterRunOptions {
 }
 
 /** The artifact `mlship train` logs its summary under. */
-export const summaryArtifactPath = "summary.json";
+export const summaryArtifactPath = "evaluation.json";
 
 export async function registerRun(
   store: Store,

@@ -11,7 +11,7 @@ describe("registerRun", () => {
     const experiment = await getOrCreateExperiment(store, "churn");
     const run = await createRun(store, { experimentId: experiment.experimentId });
     await logArtifact(store, run.runId, "model.mlship", "model bytes");
-    await logArtifact(store, run.runId, "summary.json", JSON.stringify(summary(0.87)));
+    await logArtifact(store, run.runId, "evaluation.json", JSON.stringify(summary(0.87)));
     await logInputs(store, run.runId, [
       {
         name: "wa_churn.csv",
