@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createModelVersion } from "../../src/registry/index.js";
 import { openStore } from "../../src/store/index.js";
+import { createRun, getOrCreateExperiment, logArtifact } from "../../src/track/index.js";
 import { removeTempDirs, smallSpec, tempDir, writeSpec } from "../cli/helpers.js";
 import { expectUserError, run } from "../cli/run.js";
 import { bytes, evaluation } from "./helpers.js";
@@ -99,6 +100,21 @@ describe.concurrent("mlship models", () => {
     expect(new Set(events.map((e) => e.actor))).toEqual(new Set([userInfo().username]));
     const human = await models("history", "small");
     expect(human.stderr).toMatch(/rollback\s+champion\s+v3\s+v1\s+alert/);
+  });
+
+  it("register adds a tracked run's model to the spec's registered model", async () => {
+    const { dir, store } = await project();
+    const s = await openStore(store);
+    const experiment = await getOrCreateExperiment(s, "other-name");
+    const tracked = await createRun(s, { experimentId: experiment.experimentId });
+    await logArtifact(s, tracked.runId, "model.mlship", "bytes");
+    await s.close();
+    const r = await run(["models", "register", tracked.runId, "--json"], dir, env);
+    expect(r.status, r.stderr).toBe(0);
+    expect(json(r.stdout).version).toMatchObject({ name: "small", version: 4, runId: tracked.runId });
+    const named = await run(["models", "register", tracked.runId, "--name", "Modèle"], dir, env);
+    expect(named.stderr).toContain("registered Modèle v1");
+    expect(expectUserError(await run(["models", "register", "f".repeat(32)], dir, env))).toContain("run");
   });
 
   it("judges champion against today's spec", async () => {

@@ -3,7 +3,7 @@
  * does (--store, MLSHIP_STORE, else .mlship/store.db beside the spec) and records the OS user as the
  * actor of any alias move.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
@@ -40,22 +40,25 @@ export function osUser(): string {
   }
 }
 
-/** The spec given with --spec, or mlship.yaml here if there is one: it locates the store and names models. */
+/**
+ * The spec given with --spec, or mlship.yaml here if there is one: it locates the default store, names
+ * the model `register` adds to, and gives the criteria a champion is judged by today.
+ */
 function specOf(opts: CommonOptions): { spec: Spec; baseDir: string } | null {
   const path = resolve(opts.spec ?? defaultSpecFile);
   if (opts.spec === undefined && !existsSync(path)) return null;
   const spec = loadSpec(path);
-  return { spec, baseDir: existsSync(resolve(path, defaultSpecFile)) ? path : dirname(path) };
+  return { spec, baseDir: statSync(path).isDirectory() ? path : dirname(path) };
 }
 
 async function withStore<T>(
   opts: CommonOptions,
   fn: (store: Store, spec: Spec | null) => Promise<T>,
 ): Promise<T> {
-  const project =
-    opts.store === undefined && !process.env.MLSHIP_STORE ? specOf(opts) : opts.spec ? specOf(opts) : null;
-  const path = resolveStorePath({ store: opts.store, baseDir: project?.baseDir });
-  const store = await openStore(path, { create: false });
+  const project = specOf(opts);
+  const store = await openStore(resolveStorePath({ store: opts.store, baseDir: project?.baseDir }), {
+    create: false,
+  });
   try {
     return await fn(store, project?.spec ?? null);
   } finally {
