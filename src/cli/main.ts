@@ -1,11 +1,13 @@
 import { Command, CommanderError } from "commander";
 import { mlshipVersion } from "../core/version.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerExperiments } from "./commands/experiments.js";
 import { registerInit } from "./commands/init.js";
 import { registerModels } from "./commands/models.js";
 import { registerPredict } from "./commands/predict.js";
 import { registerPrep } from "./commands/prep.js";
 import { registerProfile } from "./commands/profile.js";
+import { registerRuns } from "./commands/runs.js";
 import { registerSchema } from "./commands/schema.js";
 import { registerTrain } from "./commands/train.js";
 import { registerValidate } from "./commands/validate.js";
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerPrep(program);
   registerTrain(program);
   registerPredict(program);
+  registerRuns(program);
+  registerExperiments(program);
   registerModels(program);
   registerSchema(program);
   registerDemo(program);

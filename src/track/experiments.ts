@@ -228,3 +228,19 @@ export async function setExperimentTag(
       .execute();
   });
 }
+
+/** Per experiment: its active top-level runs (trainings, scripts) and when the latest one started. */
+export async function experimentRunCounts(
+  store: Store,
+): Promise<Map<string, { runs: number; lastStartTime: number | null }>> {
+  const rows = await store.db
+    .selectFrom("runs")
+    .select((eb) => ["experiment_id", eb.fn.countAll<number>().as("n"), eb.fn.max("start_time").as("last")])
+    .where("lifecycle_stage", "=", "active")
+    .where("parent_run_id", "is", null)
+    .groupBy("experiment_id")
+    .execute();
+  return new Map(
+    rows.map((r) => [String(r.experiment_id), { runs: Number(r.n), lastStartTime: r.last ?? null }]),
+  );
+}

@@ -2,6 +2,7 @@ export { getArtifact, logArtifact } from "./artifacts.js";
 export {
   createExperiment,
   deleteExperiment,
+  experimentRunCounts,
   getExperiment,
   getExperimentByName,
   getOrCreateExperiment,
@@ -32,6 +33,7 @@ export {
   endRun,
   getRun,
   markStaleRuns,
+  resolveRunId,
   restoreRun,
   searchRuns,
   updateRun,
@@ -39,4 +41,5 @@ export {
 export { defaultMaxResults, maxMaxResults, type SearchRunsOptions } from "./search.js";
 export { ActiveRun, type ChildRunOptions, type StartRunOptions, startRun, withRun } from "./session.js";
 export { captureSource } from "./source.js";
+export { recordTraining, startTrainingRun } from "./training.js";
 export * from "./types.js";

@@ -268,3 +268,28 @@ export async function markStaleRuns(
     return rows.length;
   });
 }
+
+/** A full run id from itself or an unambiguous prefix of at least 6 characters (as `git` takes commits). */
+export async function resolveRunId(store: Store, idOrPrefix: string): Promise<string> {
+  const id = idOrPrefix.trim().toLowerCase();
+  if (/^[0-9a-f]{6,32}$/.test(id)) {
+    // A range on the primary key rather than LIKE, so the lookup uses the index.
+    const found = await store.db
+      .selectFrom("runs")
+      .select("run_id")
+      .where("run_id", ">=", id)
+      .where("run_id", "<", `${id}g`)
+      .limit(2)
+      .execute();
+    if (found.length === 1) return found[0].run_id;
+    if (found.length > 1) {
+      throw new MlshipError({
+        what: `the run id prefix "${idOrPrefix}" matches more than one run`,
+        where: "run",
+        fix: "give more characters of the run id",
+        code: "E_INVALID_RUN_ID",
+      });
+    }
+  }
+  throw runNotFound(idOrPrefix);
+}

@@ -1,7 +1,11 @@
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { MlshipError } from "../../core/errors.js";
 import type { Dataset } from "../../data/index.js";
 import { type TrainEvent, type TrainResult, type TrainSummary, trainFromSpec } from "../../evaluate/index.js";
+import { openStore, resolveStorePath, type Store } from "../../store/index.js";
+import { recordTraining, startTrainingRun } from "../../track/index.js";
 import { bold, dim, formatNumber, green, printJson, red, say, table, yellow } from "../output.js";
 import { type Progress, startProgress } from "../progress.js";
 import { loadProject, type Project } from "../project.js";
@@ -93,16 +97,81 @@ export function runTrain(
   });
 }
 
+/**
+ * The store a training records into, opened before any training starts: a run that silently goes
+ * unrecorded would surprise more than a clear refusal up front.
+ */
+async function openTrainingStore(path: string): Promise<Store> {
+  try {
+    return await openStore(path);
+  } catch (err) {
+    if (!(err instanceof MlshipError)) throw err;
+    throw new MlshipError(
+      {
+        what: `cannot record this training: ${err.what}`,
+        where: err.where ?? `store: ${path}`,
+        fix: `${err.fix ?? "fix the store"}; or train without recording the run: mlship train --no-track`,
+        code: err.code,
+      },
+      { cause: err },
+    );
+  }
+}
+
+export interface TrackedTraining {
+  result: TrainResult;
+  runId: string;
+  experimentId: string;
+  storePath: string;
+}
+
+/** Trains inside a tracked run: FAILED (with the reason) if training or recording fails, else FINISHED. */
+export async function trainTracked(
+  project: Project,
+  opts: { out?: string; json?: boolean; store?: string },
+): Promise<TrackedTraining> {
+  const storePath = resolveStorePath({ store: opts.store, baseDir: project.baseDir });
+  const store = await openTrainingStore(storePath);
+  try {
+    const run = await startTrainingRun(store, project.spec, { specPath: project.specPath });
+    try {
+      const result = await runTrain(project, opts);
+      await recordTraining(run, project.spec, result, readFileSync(result.summary.artifact.path));
+      return { result, runId: run.runId, experimentId: run.experimentId, storePath };
+    } catch (err) {
+      // The training's own error is what the user must see; recording the failure is best effort.
+      await run.fail(err).catch(() => {});
+      throw err;
+    }
+  } finally {
+    await store.close();
+  }
+}
+
 export function registerTrain(program: Command): void {
   program
     .command("train")
     .description("Collect, validate, prepare, cross-validate every candidate and a baseline, keep the best")
     .option("-s, --spec <file>", "the spec file", "mlship.yaml")
     .option("-o, --out <file>", "artifact path (default: .mlship/<name>.mlship beside the spec)")
+    .option("--store <file>", "tracking store (default: MLSHIP_STORE, else .mlship/store.db beside the spec)")
+    .option("--no-track", "do not record the training as a run in the store")
     .option("--json", "print the evaluation summary as JSON on stdout (and nothing else there)")
-    .action(async (opts: { spec: string; out?: string; json?: boolean }) => {
-      const { summary } = await runTrain(loadProject(opts.spec), opts);
-      if (opts.json) printJson(summary);
-      else printTrainSummary(summary);
+    .action(async (opts: { spec: string; out?: string; json?: boolean; store?: string; track: boolean }) => {
+      const project = loadProject(opts.spec);
+      if (!opts.track) {
+        const { summary } = await runTrain(project, opts);
+        if (opts.json) printJson(summary);
+        else printTrainSummary(summary);
+        return;
+      }
+      const { result, runId, experimentId, storePath } = await trainTracked(project, opts);
+      if (opts.json) {
+        printJson({ ...result.summary, runId, experimentId, store: storePath });
+        return;
+      }
+      printTrainSummary(result.summary);
+      say(`tracked as run ${bold(runId)} in experiment "${project.spec.name}" (${storePath})`);
+      say(dim(`  see it with: mlship runs show ${runId}`));
     });
 }
