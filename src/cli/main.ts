@@ -9,6 +9,7 @@ import { registerPrep } from "./commands/prep.js";
 import { registerProfile } from "./commands/profile.js";
 import { registerRuns } from "./commands/runs.js";
 import { registerSchema } from "./commands/schema.js";
+import { registerServe } from "./commands/serve.js";
 import { registerTrain } from "./commands/train.js";
 import { registerValidate } from "./commands/validate.js";
 import { reportError } from "./output.js";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerExperiments(program);
   registerModels(program);
   registerSchema(program);
+  registerServe(program);
   registerDemo(program);
   return program;
 }

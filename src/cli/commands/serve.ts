@@ -1,0 +1,72 @@
+import type { Command } from "commander";
+import { MlshipError } from "../../core/errors.js";
+import { buildServer, isLoopback } from "../../serve/index.js";
+import { openStore, resolveStorePath } from "../../store/index.js";
+import { say, yellow } from "../output.js";
+
+interface ServeOptions {
+  host: string;
+  port: string;
+  store?: string;
+  logLevel: string;
+}
+
+function portOf(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new MlshipError({
+      what: `--port must be a whole number from 0 to 65535, got ${text}`,
+      fix: "e.g. --port 5000 (0 picks a free port)",
+      code: "E_USAGE",
+    });
+  }
+  return port;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("Run the tracking and registry server (JSON API, MLflow REST API, OpenAPI docs at /docs)")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <port>", "port to listen on (0 picks a free one)", "5000")
+    .option("--store <path>", "the store file (default: MLSHIP_STORE, else .mlship/store.db here)")
+    .option("--log-level <level>", "request log level: fatal, error, warn, info, debug, silent", "info")
+    .action(async (opts: ServeOptions) => {
+      const port = portOf(opts.port);
+      const store = await openStore(resolveStorePath({ store: opts.store }));
+      const app = await buildServer({ store, logger: { level: opts.logLevel }, actor: "api" });
+      // Until API keys exist (the serving issue), anyone who reaches the port can change runs and models.
+      if (!isLoopback(opts.host)) {
+        say(
+          yellow(
+            `warning: listening on ${opts.host} without authentication: anyone who can reach this address can ` +
+              "read and change runs, models and aliases. Bind 127.0.0.1, or put an authenticating proxy in front.",
+          ),
+        );
+      }
+      // Listening for signals before announcing the address: whoever reads it may stop us at once.
+      const stopped = new Promise<string>((resolve) => {
+        process.once("SIGTERM", () => resolve("SIGTERM"));
+        process.once("SIGINT", () => resolve("SIGINT"));
+      });
+      let address: string;
+      try {
+        address = await app.listen({ host: opts.host, port });
+      } catch (err) {
+        await store.close();
+        throw new MlshipError({
+          what: `cannot listen on ${opts.host}:${port} (${(err as Error).message})`,
+          fix: "choose another --port, or stop the process using this one",
+          code: "E_SERVE_LISTEN",
+        });
+      }
+      say(
+        `mlship serving ${store.path} on ${address} (docs: ${address}/docs, MLflow: ${address}/api/2.0/mlflow)`,
+      );
+      const signal = await stopped;
+      // Stop accepting, let in-flight requests finish, then close the store: nothing acknowledged is lost.
+      say(`${signal}: shutting down`);
+      await app.close();
+      await store.close();
+    });
+}

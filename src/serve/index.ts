@@ -1,0 +1,2 @@
+export { isLoopback } from "./address.js";
+export { buildServer, type ServerOptions, serialize } from "./server.js";

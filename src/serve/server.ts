@@ -1,0 +1,91 @@
+/**
+ * The one server process: health, the JSON API over tracking and registry, the MLflow-compatible API,
+ * and the OpenAPI document. `buildServer` returns the Fastify instance without listening, so tests and
+ * the CLI choose the address; the store stays the caller's to close.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { Store } from "../store/index.js";
+import { registerApi } from "./api/index.js";
+import { registerDocs } from "./docs.js";
+import { translate } from "./errors.js";
+import { registerHealth } from "./health.js";
+import { registerJsonParser } from "./json.js";
+import { registerMlflow } from "./mlflow/index.js";
+import { validatorCompiler } from "./validation.js";
+
+/** NaN and ±Infinity as "NaN", "Infinity", "-Infinity" (protobuf JSON, what MLflow clients parse). */
+export function serialize(data: unknown): string {
+  return JSON.stringify(data, (_key, value) =>
+    typeof value === "number" && !Number.isFinite(value) ? String(value) : value,
+  );
+}
+
+export interface ServerOptions {
+  store: Store;
+  /** Fastify's logger option: false (the default, quiet for tests and embedding) or pino options. */
+  logger?: FastifyServerOptions["logger"];
+  /** Largest accepted request body in bytes; default 16 MiB (artifacts travel through log calls). */
+  bodyLimit?: number;
+  /** Recorded as the actor of registry changes (alias moves) until API keys name the caller. */
+  actor?: string;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Who is acting, for the audit log. */
+    actor: string;
+  }
+}
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
+    // Request ids go into every log line and into 500 bodies, so a report can be matched to the log.
+    requestIdHeader: false,
+    genReqId: (() => {
+      let n = 0;
+      return () => `req-${(++n).toString(36)}`;
+    })(),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+  });
+  registerJsonParser(app);
+  app.setValidatorCompiler(validatorCompiler());
+  // Response schemas document the API; bodies are written as built, with MLflow's (and protobuf
+  // JSON's) spelling of non-finite numbers, which plain JSON cannot carry.
+  app.setSerializerCompiler(() => serialize);
+  app.setReplySerializer(serialize);
+  const actor = options.actor ?? "api";
+  app.decorateRequest("actor", "");
+  app.addHook("onRequest", async (request) => {
+    request.actor = actor;
+  });
+  // A request without a body is an empty message (as MLflow's server reads it), so routes report
+  // the missing fields by name instead of "body must be object".
+  app.addHook("preValidation", async (request) => {
+    if (request.body === undefined) request.body = {};
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const t = translate(err, request.id);
+    if (t.serverFault) request.log.error({ err }, "request failed");
+    return reply.status(t.status).send(t.body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      error: {
+        code: "E_NOT_FOUND_ROUTE",
+        what: `no route ${request.method} ${request.url.split("?")[0]}`,
+        fix: "see the OpenAPI document at /docs/json for the routes this server answers",
+      },
+    }),
+  );
+
+  await registerDocs(app);
+  registerHealth(app, options.store);
+  await app.register(registerApi(options.store), { prefix: "/api/v1" });
+  await app.register(registerMlflow(options.store), { prefix: "/api/2.0/mlflow" });
+  // MLflow's web UI calls the same API under /ajax-api; listed once in the OpenAPI document.
+  await app.register(registerMlflow(options.store, { hidden: true }), { prefix: "/ajax-api/2.0/mlflow" });
+  return app;
+}
