@@ -20,6 +20,7 @@ const python = process.env.MLSHIP_BENCH_PYTHON ?? "/usr/bin/python3";
 const time = (key, label, target) => ({ key, label, kind: "time", target });
 const score = (key, label, target) => ({ key, label, kind: "score", target });
 const below = (limit) => ({ text: `< ${limit} s`, met: (o) => o < limit });
+const belowMs = (limit) => ({ text: `< ${limit} ms`, met: (o) => o < limit });
 const atLeast = (limit) => ({ text: `>= ${limit}`, met: (o) => o >= limit });
 const withinOfPeer = (tol) => ({
   text: `>= peer - ${tol}`,
@@ -81,6 +82,19 @@ const benchmarks = {
     ours: ["diamonds-ridge.mjs"],
     peer: { script: "diamonds-ridge.peer.py", modules: ["sklearn", "pandas"], name: "scikit-learn" },
     rows: [score("r2", "Ridge R²", withinOfPeer(0.001)), time("cvS", "CV time (s)")],
+  },
+  "runs-search": {
+    title:
+      'runs-search: 10,000 runs x 20 metrics; filter `metrics.m3 > 0.5 and params.model = "rf"` (1,250 match) by metrics.m7 DESC',
+    ours: ["runs-search.mjs"],
+    // MLflow's own store is the natural peer, but it is not installed here.
+    peer: null,
+    rows: [
+      time("listPageMs", "list, first page of 100 (ms, median of 7)"),
+      time("filterPageMs", "filter + order, first page of 100 (ms, median of 7)", belowMs(200)),
+      time("filterAllMs", "filter + order, all 1,250 matches (ms, median of 7)", belowMs(200)),
+      time("listAllMs", "list all 10,000 runs with their metrics (ms, median of 7)"),
+    ],
   },
 };
 
@@ -150,7 +164,7 @@ const load = () =>
 
 function runOne(name) {
   const b = benchmarks[name];
-  const havePeer = pythonHas(b.peer.modules);
+  const havePeer = b.peer !== null && pythonHas(b.peer.modules);
   b.prepare?.(existsSync(python));
   const loadBefore = load();
   const timeKeys = b.rows.filter((r) => r.kind === "time").map((r) => r.key);
@@ -171,11 +185,15 @@ function runOne(name) {
   return {
     name,
     title: b.title,
-    peerName: b.peer.name,
+    peerName: b.peer?.name ?? "peer",
     date: new Date().toISOString().slice(0, 16).replace("T", " "),
     load: `${loadBefore} -> ${load()}`,
     skipped: ours.skipped,
-    peerMissing: !havePeer && `peer not available (${python} with ${b.peer.modules.join(" + ")} not found)`,
+    peerMissing:
+      !havePeer &&
+      (b.peer
+        ? `peer not available (${python} with ${b.peer.modules.join(" + ")} not found)`
+        : "peer not available (none comparable is installed)"),
     rows,
     rss: { ours: ours.rssMb, peer: peer?.rssMb },
     floor: floor && { name: b.floor.name, s: floor.metrics[b.floor.key], rssMb: floor.rssMb },

@@ -2,7 +2,7 @@
  * Rows to entities. A run is assembled from six tables; loading many runs does one query per table for
  * the whole set (chunked below SQLite's bound-parameter limit), never one per run.
  */
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import { MlshipError } from "../core/errors.js";
 import { mlshipVersion } from "../core/version.js";
 import type { ExperimentsTable, RunsTable, Store } from "../store/index.js";
@@ -105,6 +105,43 @@ function parseJson(text: string | null): unknown {
   }
 }
 
+/**
+ * The latest metrics of `ids`. They are most of what a search returns (20 metrics a run is common), so
+ * SQLite aggregates them to one JSON object per run: far fewer JavaScript objects than one per row.
+ * SQLite writes ±Infinity as ±9e999 in JSON, which JSON.parse reads back as ±Infinity.
+ */
+async function latestMetrics(store: Store, ids: string[]): Promise<Map<string, Record<string, Metric>>> {
+  const out = new Map<string, Record<string, Metric>>();
+  if (store.dialect !== "sqlite") {
+    const rows = await store.db.selectFrom("latest_metrics").selectAll().where("run_id", "in", ids).execute();
+    for (const m of rows) {
+      const metrics = out.get(m.run_id) ?? {};
+      metrics[m.key] = { key: m.key, value: decodeMetricValue(m), step: m.step, timestamp: m.timestamp };
+      out.set(m.run_id, metrics);
+    }
+    return out;
+  }
+  const rows = await store.db
+    .selectFrom("latest_metrics")
+    .select([
+      "run_id",
+      sql<string>`json_group_object(key, json_array(value, is_nan, step, timestamp))`.as("m"),
+    ])
+    .where("run_id", "in", ids)
+    .groupBy("run_id")
+    .execute();
+  for (const r of rows) {
+    const metrics: Record<string, Metric> = {};
+    for (const [key, [value, isNan, step, timestamp]] of Object.entries(
+      JSON.parse(r.m) as Record<string, [number | null, number, number, number]>,
+    )) {
+      metrics[key] = { key, value: decodeMetricValue({ value, is_nan: isNan }), step, timestamp };
+    }
+    out.set(r.run_id, metrics);
+  }
+  return out;
+}
+
 /** Full runs for `rows`, in the order given. */
 export async function loadRuns(store: Store, rows: Selectable<RunsTable>[]): Promise<Run[]> {
   const runs = new Map<string, Run>();
@@ -144,21 +181,7 @@ export async function loadRuns(store: Store, rows: Selectable<RunsTable>[]): Pro
       .orderBy("key")
       .execute())
       runs.get(t.run_id)!.tags[t.key] = t.value;
-    const metrics = await db
-      .selectFrom("latest_metrics")
-      .selectAll()
-      .where("run_id", "in", ids)
-      .orderBy("key")
-      .execute();
-    for (const m of metrics) {
-      const metric: Metric = {
-        key: m.key,
-        value: decodeMetricValue(m),
-        step: m.step,
-        timestamp: m.timestamp,
-      };
-      runs.get(m.run_id)!.metrics[m.key] = metric;
-    }
+    for (const [runId, metrics] of await latestMetrics(store, ids)) runs.get(runId)!.metrics = metrics;
     const inputs = await db
       .selectFrom("run_inputs")
       .selectAll()
