@@ -4,11 +4,13 @@ import type { Command } from "commander";
 import { MlshipError } from "../../core/errors.js";
 import type { Dataset } from "../../data/index.js";
 import { type TrainEvent, type TrainResult, type TrainSummary, trainFromSpec } from "../../evaluate/index.js";
+import { registerTrainedModel, type TrainRegistration } from "../../registry/index.js";
 import { openStore, resolveStorePath, type Store } from "../../store/index.js";
 import { recordTraining, startTrainingRun } from "../../track/index.js";
 import { bold, dim, formatNumber, green, printJson, red, say, table, yellow } from "../output.js";
 import { type Progress, startProgress } from "../progress.js";
 import { loadProject, type Project } from "../project.js";
+import { osUser } from "./models.js";
 
 /** Progress and step lines for a training run; silent under --json so stdout stays machine-readable. */
 function reporter(quiet: boolean): (e: TrainEvent) => void {
@@ -123,9 +125,14 @@ export interface TrackedTraining {
   runId: string;
   experimentId: string;
   storePath: string;
+  registration: TrainRegistration;
 }
 
-/** Trains inside a tracked run: FAILED (with the reason) if training or recording fails, else FINISHED. */
+/**
+ * Trains inside a tracked run: FAILED (with the reason) if training or recording fails, else FINISHED;
+ * then registers the model (and promotes it when the spec says so). Registering comes after the run
+ * ends because a training that worked stays FINISHED even if the registry refuses its model.
+ */
 export async function trainTracked(
   project: Project,
   opts: { out?: string; json?: boolean; store?: string },
@@ -134,15 +141,30 @@ export async function trainTracked(
   const store = await openTrainingStore(storePath);
   try {
     const run = await startTrainingRun(store, project.spec, { specPath: project.specPath });
+    let trained: { result: TrainResult; artifact: Uint8Array };
     try {
       const result = await runTrain(project, opts);
-      await recordTraining(run, project.spec, result, readFileSync(result.summary.artifact.path));
-      return { result, runId: run.runId, experimentId: run.experimentId, storePath };
+      trained = { result, artifact: readFileSync(result.summary.artifact.path) };
+      await recordTraining(run, project.spec, result, trained.artifact);
     } catch (err) {
       // The training's own error is what the user must see; recording the failure is best effort.
       await run.fail(err).catch(() => {});
       throw err;
     }
+    const registration = await registerTrainedModel(store, {
+      spec: project.spec,
+      runId: run.runId,
+      artifact: trained.artifact,
+      summary: trained.result.summary,
+      actor: osUser(),
+    });
+    return {
+      result: trained.result,
+      runId: run.runId,
+      experimentId: run.experimentId,
+      storePath,
+      registration,
+    };
   } finally {
     await store.close();
   }
@@ -165,13 +187,14 @@ export function registerTrain(program: Command): void {
         else printTrainSummary(summary);
         return;
       }
-      const { result, runId, experimentId, storePath } = await trainTracked(project, opts);
+      const { result, runId, experimentId, storePath, registration } = await trainTracked(project, opts);
       if (opts.json) {
-        printJson({ ...result.summary, runId, experimentId, store: storePath });
+        printJson({ ...result.summary, runId, experimentId, store: storePath, registration });
         return;
       }
       printTrainSummary(result.summary);
       say(`tracked as run ${bold(runId)} in experiment "${project.spec.name}" (${storePath})`);
       say(dim(`  see it with: mlship runs show ${runId}`));
+      say(registration.promoted ? green(registration.message) : registration.message);
     });
 }
