@@ -349,15 +349,22 @@ describe("aliases, guards and rollback", () => {
     raw.close();
   });
 
-  it("rollback refuses a previous holder that has been deleted", async () => {
+  it("rollback refuses a previous holder that has been deleted or whose artifact is damaged", async () => {
     const store = await freshStore();
-    await withVersions(store, "churn", [0.81, 0.82]);
+    await withVersions(store, "churn", [0.81, 0.82, 0.83]);
+    for (const version of [1, 2, 3])
+      await setAlias(store, { name: "churn", alias: "champion", version, actor });
+    const v2 = await getModelVersion(store, "churn", 2);
+    const raw = new Database(store.path);
+    raw.prepare("update blobs set data = ? where sha256 = ?").run(Buffer.from("tampered"), v2.artifactSha256);
+    raw.close();
+    expect(await codeOf(rollbackAlias(store, { name: "churn", actor }))).toBe("E_GUARD_CHECKSUM");
     await setAlias(store, { name: "churn", alias: "champion", version: 1, actor });
-    await setAlias(store, { name: "churn", alias: "champion", version: 2, actor });
-    await deleteModelVersion(store, "churn", 1, { actor });
+    await deleteModelVersion(store, "churn", 3, { actor });
     expect(await codeOf(rollbackAlias(store, { name: "churn", actor }))).toBe(
       "E_GUARD_ROLLBACK_TARGET_DELETED",
     );
+    expect((await getRegisteredModel(store, "churn")).aliases).toEqual({ champion: 1 });
   });
 
   it("renaming keeps versions, aliases and the history rollback reads", async () => {
