@@ -13,6 +13,7 @@ export * from "./prep/index.js";
 export * from "./registry/index.js";
 export { buildServer, type ServerOptions } from "./serve/index.js";
 export * from "./spec/index.js";
+export { type OpenStoreOptions, openStore, resolveStorePath, type Store } from "./store/index.js";
 export * from "./track/index.js";
 export {
   assertValid,
