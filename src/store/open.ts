@@ -78,7 +78,19 @@ export async function openStore(path: string, options: OpenStoreOptions = {}): P
         code: "E_STORE_MISSING",
       });
     }
-    mkdirSync(dirname(full), { recursive: true });
+    try {
+      mkdirSync(dirname(full), { recursive: true });
+    } catch (err) {
+      throw new MlshipError(
+        {
+          what: `the store's folder cannot be created (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+          where: `store: ${full}`,
+          fix: "give --store / MLSHIP_STORE a path whose parent folders are folders you can write",
+          code: "E_STORE_OPEN",
+        },
+        { cause: err },
+      );
+    }
   }
   let raw: Database.Database;
   try {

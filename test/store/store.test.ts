@@ -80,6 +80,7 @@ describe("store", () => {
     foreign.close();
     expect(await codeOf(openStore(join(d, "other.db")))).toBe("E_STORE_FOREIGN");
     expect(await codeOf(openStore(join(d, "none.db"), { create: false }))).toBe("E_STORE_MISSING");
+    expect(await codeOf(openStore(join(d, "garbage.db", "sub", "store.db")))).toBe("E_STORE_OPEN");
   });
 
   it("keeps blobs by content and refuses one whose bytes no longer match their address", async () => {
