@@ -12,11 +12,14 @@ import { MlshipError } from "../../core/errors.js";
 import { Frame, numeric } from "../../core/frame.js";
 import { isTransformer } from "../../core/protocol.js";
 import { readFile, writeFrame } from "../../data/index.js";
-import { bold, cyan, dim, formatNumber, say, table } from "../output.js";
+import { aliasHistory, getRegisteredModel } from "../../registry/index.js";
+import { openStore } from "../../store/index.js";
+import { getRun, searchRuns } from "../../track/index.js";
+import { bold, cyan, dim, formatNumber, green, say, table } from "../output.js";
 import { loadProject } from "../project.js";
 import { runPredict } from "./predict.js";
 import { runPrep } from "./prep.js";
-import { printTrainSummary, runTrain } from "./train.js";
+import { printTrainSummary, type TrackedTraining, trainTracked } from "./train.js";
 
 const exampleSpec = fileURLToPath(new URL("../../../examples/churn/mlship.yaml", import.meta.url));
 
@@ -82,7 +85,9 @@ export async function runDemo(specPath: string): Promise<void> {
     throw new MlshipError({ what: "the reloaded pipeline does not reproduce the original", code: "E_DEMO" });
 
   heading(3, "Model and evaluate: cross-validate the candidates and a baseline");
-  const { summary, holdoutRows } = await runTrain(project, { dataset });
+  const storePath = join(work, "store.db");
+  const tracked = await trainTracked(project, { dataset, store: storePath });
+  const { summary, holdoutRows } = tracked.result;
   printTrainSummary(summary);
 
   heading(4, "Predict: score customers the model never saw");
@@ -153,10 +158,68 @@ export async function runDemo(specPath: string): Promise<void> {
         "well they rank customers on data the model never saw.",
     ),
   );
-  say();
+
+  heading(5, "Produce: every run remembered, every model versioned");
+  await showProduction(storePath, tracked, shown);
+}
+
+/** What the store now holds after this training: the run and its children, the version and the champion. */
+async function showProduction(
+  storePath: string,
+  tracked: TrackedTraining,
+  shown: (p: string) => string,
+): Promise<void> {
+  await using store = await openStore(storePath, { create: false });
+  const run = await getRun(store, tracked.runId);
+  const children = await searchRuns(store, { parentRunId: run.runId, maxResults: 1000 });
+  const folds = (
+    await Promise.all(children.runs.map((c) => searchRuns(store, { parentRunId: c.runId, maxResults: 1000 })))
+  ).reduce((n, r) => n + r.runs.length, 0);
+  const source = run.source;
   say(
-    `Next: \`npx mlship predict --model ${shown(summary.artifact.path)} --data YOUR.csv --out scored.csv\``,
+    `tracked: run ${bold(run.runId.slice(0, 12))} ${run.status.toLowerCase()} in ${shown(storePath)}, with ` +
+      `${Object.keys(run.params).length} params, ${Object.keys(run.metrics).length} metrics, ` +
+      `${children.runs.length} candidate runs and ${folds} CV-fold runs beneath it`,
   );
+  say(
+    dim(
+      `  recorded: data sha256:${(run.inputs[0]?.digest ?? "?").slice(0, 12)}…, seed ${source.seed ?? "-"}, ` +
+        `git ${source.gitCommit ? `${source.gitCommit.slice(0, 10)}${source.gitDirty ? " (dirty)" : ""}` : "-"}, ` +
+        `mlship ${source.mlshipVersion}, Node ${source.nodeVersion}; artifacts ${run.artifacts.map((a) => a.path).join(", ")}`,
+    ),
+  );
+  const reg = tracked.registration;
+  say(reg.promoted ? green(reg.message) : reg.message);
+  const model = await getRegisteredModel(store, reg.name);
+  const history = await aliasHistory(store, reg.name, "champion");
+  say(
+    `registry: ${reg.name} has ${model.latestVersion} version(s); aliases ${
+      Object.entries(model.aliases)
+        .map(([a, v]) => `${a} -> v${v}`)
+        .join(", ") || "none yet"
+    }`,
+  );
+  for (const e of history.slice(-3)) {
+    say(
+      dim(
+        `  ${new Date(e.at).toISOString()} ${e.actor}: champion ${e.fromVersion === null ? "(none)" : `v${e.fromVersion}`} -> ` +
+          `${e.toVersion === null ? "(none)" : `v${e.toVersion}`} (${e.reason ?? e.action})`,
+      ),
+    );
+  }
+  const spec = shown(join(dirname(storePath), "..", "mlship.yaml"));
+  say();
+  say("Next:");
+  const next: Array<[string, string]> = [
+    [`npx mlship runs list --spec ${spec}`, "every training, newest first"],
+    [`npx mlship models history ${reg.name} --spec ${spec}`, "who moved the champion, when and why"],
+    [`npx mlship serve --store ${shown(storePath)}`, "tracking and registry API, MLflow-compatible"],
+    [
+      `npx mlship predict --model ${shown(tracked.result.summary.artifact.path)} --data YOUR.csv --out scored.csv`,
+      "score new customers",
+    ],
+  ];
+  for (const [command, what] of next) say(`${dim(`  # ${what}`)}\n  ${command}`);
 }
 
 export function registerDemo(program: Command): void {

@@ -135,7 +135,7 @@ export interface TrackedTraining {
  */
 export async function trainTracked(
   project: Project,
-  opts: { out?: string; json?: boolean; store?: string },
+  opts: { out?: string; json?: boolean; store?: string; dataset?: Dataset },
 ): Promise<TrackedTraining> {
   const storePath = resolveStorePath({ store: opts.store, baseDir: project.baseDir });
   const store = await openTrainingStore(storePath);
