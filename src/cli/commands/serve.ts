@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { MlshipError } from "../../core/errors.js";
-import { buildServer, isLoopback } from "../../serve/index.js";
+import { isLoopback } from "../../serve/address.js";
 import { openStore, resolveStorePath } from "../../store/index.js";
 import { say, yellow } from "../output.js";
 
@@ -34,6 +34,8 @@ export function registerServe(program: Command): void {
     .action(async (opts: ServeOptions) => {
       const port = portOf(opts.port);
       const store = await openStore(resolveStorePath({ store: opts.store }));
+      // Fastify and its plugins are only loaded for `serve`, so every other command starts faster.
+      const { buildServer } = await import("../../serve/index.js");
       const app = await buildServer({ store, logger: { level: opts.logLevel }, actor: "api" });
       // Until API keys exist (the serving issue), anyone who reaches the port can change runs and models.
       if (!isLoopback(opts.host)) {
