@@ -24,7 +24,7 @@ import { type EstimatorJSON, registerKind } from "../core/protocol.js";
 import { BaseTransformer, parseParams } from "./base.js";
 import { acceptedColumns, fittedColumn } from "./columns.js";
 import { decodeNumbers } from "./json.js";
-import { medianSorted, modeSorted, sortedPresent } from "./stats.js";
+import { medianPresent, modeSorted, sortedPresent } from "./stats.js";
 
 const KIND = "simpleImputer";
 export const MISSING_LEVEL = "missing_value";
@@ -118,13 +118,18 @@ export class SimpleImputer extends BaseTransformer<SimpleImputerParams, SimpleIm
       return ones > zeros ? 1 : 0;
     }
     if (empty) return 0;
-    const sorted = sortedPresent(c.values);
-    if (strategy === "median") return medianSorted(sorted);
-    if (strategy === "mostFrequent") return modeSorted(sorted);
+    if (strategy === "median") return medianPresent(c.values);
+    if (strategy === "mostFrequent") return modeSorted(sortedPresent(c.values));
     // Sum in row order, as NumPy's column reduction does.
     let sum = 0;
-    for (let i = 0; i < c.values.length; i++) if (!Number.isNaN(c.values[i])) sum += c.values[i];
-    return sum / sorted.length;
+    let count = 0;
+    for (let i = 0; i < c.values.length; i++) {
+      if (!Number.isNaN(c.values[i])) {
+        sum += c.values[i];
+        count++;
+      }
+    }
+    return sum / count;
   }
 
   transform(X: Frame): Frame {
@@ -184,9 +189,14 @@ function constantFill(
   }
 }
 
+/**
+ * `c` with its missing cells filled; `c` itself when that changes nothing (columns are shared, never
+ * written), which spares a copy of every complete column.
+ */
 function fillColumn(c: Column, fill: number | string): Column {
   if (c.type === "categorical") {
     let code = c.levels.indexOf(fill as string);
+    if (code >= 0 && !c.codes.includes(-1)) return c;
     const levels = code >= 0 ? c.levels : [...c.levels, fill as string];
     if (code < 0) code = c.levels.length;
     const codes = Int32Array.from(c.codes);
@@ -194,13 +204,20 @@ function fillColumn(c: Column, fill: number | string): Column {
     return categorical(codes, levels);
   }
   if (c.type === "boolean") {
+    if (!c.values.includes(-1)) return c;
     const values = c.values.slice();
     for (let i = 0; i < values.length; i++) if (values[i] === -1) values[i] = fill as number;
     return boolean(values);
   }
+  if (!hasNaN(c.values)) return c;
   const values = c.values.slice();
   for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i])) values[i] = fill as number;
   return c.type === "numeric" ? numeric(values) : datetime(values);
+}
+
+function hasNaN(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i])) return true;
+  return false;
 }
 
 registerKind(KIND, SimpleImputer.fromJSON);

@@ -5,12 +5,76 @@
 
 /** The non-NaN values, sorted ascending (a copy). */
 export function sortedPresent(values: Float64Array): Float64Array {
+  return present(values).sort();
+}
+
+function present(values: Float64Array): Float64Array {
   let n = 0;
   for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) n++;
   const out = new Float64Array(n);
   let k = 0;
   for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) out[k++] = values[i];
-  return out.sort();
+  return out;
+}
+
+/**
+ * numpy.median of the non-NaN values (NaN if there are none), as `medianSorted(sortedPresent(values))`
+ * but by selection: the median needs only one or two order statistics, not the whole order.
+ */
+export function medianPresent(values: Float64Array): number {
+  const a = present(values);
+  const n = a.length;
+  if (n === 0) return Number.NaN;
+  const h = n >> 1;
+  selectNth(a, h);
+  if (n % 2 === 1) return a[h];
+  // Everything before h is <= a[h], so the other middle value is the largest of them.
+  let below = a[0];
+  for (let i = 1; i < h; i++) if (a[i] > below) below = a[i];
+  return (below + a[h]) / 2;
+}
+
+/**
+ * Reorders a (no NaN) so that a[k] is its k-th smallest value, with nothing larger before it and nothing
+ * smaller after it: Hoare's quickselect with a median-of-three pivot. Past about 2·log2(n) rounds (data
+ * built to defeat the pivot) the remaining range is sorted, so the worst case stays O(n log n).
+ */
+function selectNth(a: Float64Array, k: number): void {
+  let lo = 0;
+  let hi = a.length - 1;
+  let rounds = 2 * Math.ceil(Math.log2(a.length + 1)) + 4;
+  while (hi > lo) {
+    if (rounds-- === 0) {
+      a.subarray(lo, hi + 1).sort();
+      return;
+    }
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < a[lo]) swap(a, mid, lo);
+    if (a[hi] < a[lo]) swap(a, hi, lo);
+    if (a[hi] < a[mid]) swap(a, hi, mid);
+    const pivot = a[mid];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    // Now a[lo..j] <= pivot <= a[i..hi], and anything strictly between j and i equals the pivot.
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i];
+  a[i] = a[j];
+  a[j] = t;
 }
 
 /**
