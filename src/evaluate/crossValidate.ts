@@ -22,6 +22,7 @@ import {
 import type { MetricName } from "../spec/schema.js";
 import { type CrossValidator, KFold, StratifiedKFold } from "./kfold.js";
 import { type Prediction, score } from "./metrics/score.js";
+import { predictWithProba } from "./predict.js";
 
 export interface CrossValidateOptions<M extends MetricName> {
   /**
@@ -83,6 +84,10 @@ function defaultCv(estimator: Predictor, y: Column | null, nSplits: number): Cro
 }
 
 function predictFold(model: Predictor, X: Frame, wantProba: boolean): Prediction {
+  if (wantProba && model.task === "classification" && isClassifier(model)) {
+    const { labels, proba } = predictWithProba(model, X);
+    return { labels, classes: model.classes, proba };
+  }
   const out = model.predict(X);
   if (model.task === "regression") {
     if (out.type !== "numeric") {
@@ -93,13 +98,7 @@ function predictFold(model: Predictor, X: Frame, wantProba: boolean): Prediction
     }
     return { values: out.values };
   }
-  if (model.task === "classification" && isClassifier(model)) {
-    return {
-      labels: out,
-      classes: model.classes,
-      ...(wantProba ? { proba: model.predictProba(X) } : {}),
-    };
-  }
+  if (model.task === "classification" && isClassifier(model)) return { labels: out, classes: model.classes };
   return { labels: out };
 }
 

@@ -6,7 +6,8 @@
 import type { Artifact } from "../artifact/index.js";
 import { MlshipError } from "../core/errors.js";
 import { type Column, Frame, numeric } from "../core/frame.js";
-import { isClassifier, isPredictor, type Predictor } from "../core/protocol.js";
+import { type Classifier, isClassifier, isPredictor, type Predictor } from "../core/protocol.js";
+import { Pipeline } from "../prep/index.js";
 import { didYouMean } from "../spec/index.js";
 
 export function modelOf(artifact: Artifact, where: string): Predictor {
@@ -48,17 +49,24 @@ export function modelInput(artifact: Artifact, frame: Frame, where: string): Fra
   return frame.select(artifact.payload.inputSchema.columns.map((c) => c.name));
 }
 
+/**
+ * Labels and probabilities of a classifier; a pipeline prepares X once for both instead of once for each.
+ */
+export function predictWithProba(model: Classifier, X: Frame): { labels: Column; proba: Float64Array } {
+  if (model instanceof Pipeline) return model.predictWithProba(X);
+  return { labels: model.predict(X), proba: model.predictProba(X) };
+}
+
 /** Prediction columns: `prediction`, plus `proba_<class>` per class for classifiers. */
 export function predictFrame(model: Predictor, X: Frame): Frame {
-  const columns: Array<[string, Column]> = [["prediction", model.predict(X)]];
-  if (isClassifier(model)) {
-    const proba = model.predictProba(X);
-    const k = model.classes.length;
-    model.classes.forEach((cls, j) => {
-      const col = new Float64Array(X.nRows);
-      for (let i = 0; i < X.nRows; i++) col[i] = proba[i * k + j];
-      columns.push([`proba_${cls}`, numeric(col)]);
-    });
-  }
+  if (!isClassifier(model)) return new Frame([["prediction", model.predict(X)]], X.nRows);
+  const { labels, proba } = predictWithProba(model, X);
+  const columns: Array<[string, Column]> = [["prediction", labels]];
+  const k = model.classes.length;
+  model.classes.forEach((cls, j) => {
+    const col = new Float64Array(X.nRows);
+    for (let i = 0; i < X.nRows; i++) col[i] = proba[i * k + j];
+    columns.push([`proba_${cls}`, numeric(col)]);
+  });
   return new Frame(columns, X.nRows);
 }

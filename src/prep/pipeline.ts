@@ -149,6 +149,34 @@ export class Pipeline implements Transformer<PipelineParams> {
     return Z;
   }
 
+  /**
+   * Labels and probabilities of a classifier pipeline, transforming X once: the same values as `predict`
+   * and `predictProba`, which would each run every preparation step.
+   */
+  predictWithProba(X: Frame): { labels: Column; proba: Float64Array } {
+    if (!this.isFitted) throw new NotFittedError(KIND);
+    const last = this.final;
+    if (!isClassifier(last)) {
+      throw new MlshipError({
+        what: `Pipeline ends with ${last.kind}, which does not predict probabilities`,
+        fix: "end the pipeline with a classifier",
+        code: "E_PREP_NOT_CLASSIFIER",
+      });
+    }
+    let Z = X;
+    for (let i = 0; i < this.steps.length - 2; i++) Z = (this.steps[i][1] as Transformer).transform(Z);
+    if (this.steps.length >= 2) {
+      const step = this.steps[this.steps.length - 2][1] as Transformer;
+      if (predictsThrough(last)) {
+        const labels = last.predictThrough(step, Z);
+        const proba = labels && last.predictProbaThrough(step, Z);
+        if (labels && proba) return { labels, proba };
+      }
+      Z = step.transform(Z);
+    }
+    return { labels: last.predict(Z), proba: last.predictProba(Z) };
+  }
+
   /** `plain` on the prefix's output, or the model's fused prediction through the step before it. */
   #predictThrough<T>(
     X: Frame,
