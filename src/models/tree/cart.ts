@@ -176,7 +176,7 @@ function quickSort(values: Float32Array, samples: Int32Array, lo: number, hi: nu
   }
 }
 
-/** Growable flat node storage. */
+/** Growable flat node storage; `finish` copies the tree out, so one store serves tree after tree. */
 class NodeStore {
   count = 0;
   feature: Int32Array;
@@ -225,6 +225,7 @@ class NodeStore {
 
   finish(maxDepth: number): TreeArrays {
     const c = this.count;
+    this.count = 0;
     return {
       nodeCount: c,
       maxDepth,
@@ -239,6 +240,63 @@ class NodeStore {
       value: this.value.slice(0, c * this.nOutputs),
     };
   }
+}
+
+/**
+ * Working arrays of growTree, kept between trees of the same size: a forest grows hundreds of trees on
+ * the same rows, and fresh arrays for each would cost more in page faults and zeroing than many nodes'
+ * split searches. Taken out while a tree grows and put back only when it finished, so a tree that threw
+ * leaves nothing half-used behind (the bucket arrays must be all zeros between uses).
+ */
+interface Scratch {
+  n: number;
+  p: number;
+  K: number;
+  samples: Int32Array;
+  ones: Float64Array;
+  features: Int32Array;
+  constantFeatures: Int32Array;
+  Xf: Float32Array;
+  keyA: Int32Array;
+  keyB: Int32Array;
+  sampA: Int32Array;
+  sampB: Int32Array;
+  hist: Int32Array;
+  bucketCount: Int32Array;
+  bucketSample: Int32Array;
+  bucketWeight: Float64Array;
+  bucketClass: Float64Array;
+  store: NodeStore;
+}
+
+let spare: Scratch | null = null;
+
+function takeScratch(n: number, p: number, K: number, classification: boolean): Scratch {
+  const s = spare;
+  spare = null;
+  if (s !== null && s.n === n && s.p === p && s.K === K && s.bucketCount.length > 0 === classification)
+    return s;
+  const buckets = classification ? BUCKET_MAX : 0;
+  return {
+    n,
+    p,
+    K,
+    samples: new Int32Array(n),
+    ones: new Float64Array(0),
+    features: new Int32Array(p),
+    constantFeatures: new Int32Array(p),
+    Xf: new Float32Array(n),
+    keyA: new Int32Array(n),
+    keyB: new Int32Array(n),
+    sampA: new Int32Array(n),
+    sampB: new Int32Array(n),
+    hist: new Int32Array(1 << RADIX_BITS_MAX),
+    bucketCount: new Int32Array(buckets),
+    bucketSample: new Int32Array(buckets),
+    bucketWeight: new Float64Array(buckets),
+    bucketClass: new Float64Array(buckets * K),
+    store: new NodeStore(K, Math.max(16, Math.min(2 * n, 1024))),
+  };
 }
 
 /**
@@ -267,8 +325,11 @@ export function growTree(
     return low + ((rand & RAND_R_MAX) % (high - low));
   };
 
-  const samples = new Int32Array(n);
-  const w = sampleWeight ?? new Float64Array(n).fill(1);
+  const scratch = takeScratch(n, p, K, classification);
+  const { samples, features, constantFeatures, Xf, keyA, keyB, sampA, sampB, hist, store } = scratch;
+  const { bucketCount, bucketSample, bucketWeight, bucketClass } = scratch;
+  if (sampleWeight === null && scratch.ones.length !== n) scratch.ones = new Float64Array(n).fill(1);
+  const w = sampleWeight ?? scratch.ones;
   let nSamples = 0;
   let weightedNSamples = 0;
   for (let i = 0; i < n; i++) {
@@ -276,15 +337,7 @@ export function growTree(
     weightedNSamples += w[i];
   }
 
-  const features = new Int32Array(p);
   for (let f = 0; f < p; f++) features[f] = f;
-  const constantFeatures = new Int32Array(p);
-  const Xf = new Float32Array(nSamples);
-  const keyA = new Int32Array(nSamples);
-  const keyB = new Int32Array(nSamples);
-  const sampA = new Int32Array(nSamples);
-  const sampB = new Int32Array(nSamples);
-  const hist = new Int32Array(1 << RADIX_BITS_MAX);
   const sumTotal = new Float64Array(K);
   const sumLeft = new Float64Array(K);
   let weightedNNode = 0;
@@ -339,12 +392,8 @@ export function growTree(
     return sqSumTotal / weightedNNode - mean * mean;
   };
 
-  // Per-rank class weights for features with few distinct values in the node (one-hot columns, counts).
-  const bucketCount = classification ? new Int32Array(BUCKET_MAX) : new Int32Array(0);
-  const bucketSample = classification ? new Int32Array(BUCKET_MAX) : new Int32Array(0);
-  const bucketWeight = classification ? new Float64Array(BUCKET_MAX) : new Float64Array(0);
-  const bucketClass = classification ? new Float64Array(BUCKET_MAX * K) : new Float64Array(0);
-  // Buckets in use are [bucketLo, bucketHi).
+  // bucket*: per-rank class weights for features with few distinct values in the node (one-hot columns,
+  // counts). Buckets in use are [bucketLo, bucketHi).
   let bucketLo = 0;
   let bucketHi = 0;
   let bucketMin = 0;
@@ -644,7 +693,6 @@ export function growTree(
     }
   };
 
-  const store = new NodeStore(K, Math.max(16, Math.min(2 * nSamples, 1024)));
   // Depth-first stack of (start, end, depth, parent, isLeft, impurity, nConstantFeatures).
   const stack: number[] = [0, nSamples, 0, -1, 0, Number.POSITIVE_INFINITY, 0];
   let first = true;
@@ -696,7 +744,9 @@ export function growTree(
     }
     if (depth > maxDepthSeen) maxDepthSeen = depth;
   }
-  return store.finish(maxDepthSeen);
+  const tree = store.finish(maxDepthSeen);
+  spare = scratch;
+  return tree;
 }
 
 /** The leaf row i of a column-major float32 matrix falls into. */
