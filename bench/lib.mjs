@@ -15,6 +15,16 @@ export async function seconds(fn) {
   return { value, s: (performance.now() - t) / 1000 };
 }
 
+/** Seeds a randomised model is scored with on both sides (the peers use the same list). */
+export const RF_SEEDS = [0, 1, 2, 3, 4];
+
+/** `{ [key]: mean, [key + "Std"]: population standard deviation }` of xs. */
+export function meanStd(key, xs) {
+  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+  const std = Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length);
+  return { [key]: mean, [`${key}Std`]: std };
+}
+
 export function report(metrics, extra = {}) {
   console.log(JSON.stringify({ metrics, rssMb: process.resourceUsage().maxRSS / 1024, ...extra }));
 }
