@@ -68,7 +68,10 @@ export function registerServe(program: Command): void {
       const signal = await stopped;
       // Stop accepting, let in-flight requests finish, then close the store: nothing acknowledged is lost.
       say(`${signal}: shutting down`);
+      // A client that never reads its response would otherwise hold the shutdown open forever.
+      const deadline = setTimeout(() => app.server.closeAllConnections(), 10_000).unref();
       await app.close();
+      clearTimeout(deadline);
       await store.close();
     });
 }
