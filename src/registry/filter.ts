@@ -1,10 +1,18 @@
 /**
- * The registry's small search language, a subset of MLflow's: clauses joined by AND, each
- * `name|run_id|version|tags.<key> =|!=|LIKE|ILIKE value`, e.g. `name LIKE 'churn%' AND tags.team = 'crm'`.
- * Registries hold tens or hundreds of models, so a filter becomes a predicate applied in memory: no
- * user text ever reaches SQL, and LIKE means the same (case-sensitive) thing on every dialect.
+ * Registry search uses the same filter language as run search (track's parser: AND/OR, parentheses,
+ * =, !=, <, >, LIKE, ILIKE, IN, IS NULL), over the registry's fields: `name`, `run_id`, `version` and
+ * `tags.<key>`, e.g. `name LIKE 'churn%' AND tags.team = 'crm'`. Registries hold tens or hundreds of
+ * models, so the tree becomes a predicate applied in memory: no user text ever reaches SQL, and LIKE
+ * means the same (case-sensitive) thing on every dialect.
  */
-import { MlshipError } from "../core/errors.js";
+import { didYouMean } from "../spec/suggest.js";
+import {
+  type Field,
+  type FilterNode,
+  filterError,
+  parseFilter as parseTree,
+  type Scalar,
+} from "../track/filter.js";
 
 export interface Filterable {
   name: string;
@@ -13,58 +21,8 @@ export interface Filterable {
   version?: number;
 }
 
-type Field = { kind: "name" | "run_id" | "version" } | { kind: "tag"; key: string };
-type Op = "=" | "!=" | "LIKE" | "ILIKE";
-
-const fields = ["name", "run_id", "version"] as const;
-
-function filterError(filter: string, at: number, problem: string): MlshipError {
-  return new MlshipError({
-    what: `the filter cannot be read: ${problem}`,
-    where: `filter at character ${at + 1}: ${filter}`,
-    fix: "write clauses like name LIKE 'churn%' or tags.team = 'crm', joined by AND; quote text with ' or \"",
-    code: "E_INVALID_FILTER",
-  });
-}
-
-function tokenize(filter: string): Array<{ text: string; at: number; quoted: boolean }> {
-  const tokens: Array<{ text: string; at: number; quoted: boolean }> = [];
-  let i = 0;
-  while (i < filter.length) {
-    const c = filter[i];
-    if (/\s/.test(c)) {
-      i++;
-    } else if (c === "'" || c === '"' || c === "`") {
-      // A doubled quote inside a quoted string stands for the quote itself, as in SQL.
-      let text = "";
-      let j = i + 1;
-      for (;;) {
-        if (j >= filter.length) throw filterError(filter, i, `the quote opened here is never closed`);
-        if (filter[j] === c) {
-          if (filter[j + 1] === c) {
-            text += c;
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        text += filter[j++];
-      }
-      tokens.push({ text: c === "`" ? `\`${text}` : text, at: i, quoted: c !== "`" });
-      i = j + 1;
-    } else if (c === "=" || c === "!") {
-      if (c === "!" && filter[i + 1] !== "=") throw filterError(filter, i, "'!' must be followed by '='");
-      tokens.push({ text: c === "!" ? "!=" : "=", at: i, quoted: false });
-      i += c === "!" ? 2 : 1;
-    } else {
-      let j = i;
-      while (j < filter.length && !/[\s='"`!]/.test(filter[j])) j++;
-      tokens.push({ text: filter.slice(i, j), at: i, quoted: false });
-      i = j;
-    }
-  }
-  return tokens;
-}
+type Attribute = "name" | "run_id" | "version";
+type Read = (item: Filterable) => string | number | undefined;
 
 function likeToRegex(pattern: string, ignoreCase: boolean): RegExp {
   const body = [...pattern]
@@ -73,78 +31,104 @@ function likeToRegex(pattern: string, ignoreCase: boolean): RegExp {
   return new RegExp(`^${body}$`, ignoreCase ? "isu" : "su");
 }
 
+function reader(
+  filter: string,
+  field: Field,
+  allowed: readonly Attribute[],
+): { read: Read; numeric: boolean } {
+  const prefix = field.prefix.toLowerCase();
+  if (prefix === "tags" || prefix === "tag") return { read: (item) => item.tags[field.key], numeric: false };
+  const key = field.key.toLowerCase() as Attribute;
+  if ((prefix === "" || prefix === "attributes" || prefix === "attribute") && allowed.includes(key)) {
+    if (key === "version") return { read: (item) => item.version, numeric: true };
+    if (key === "run_id") return { read: (item) => item.runId ?? undefined, numeric: false };
+    return { read: (item) => item.name, numeric: false };
+  }
+  const written = field.prefix ? `${field.prefix}.${field.key}` : field.key;
+  const guess = didYouMean(written, [...allowed, "tags."]);
+  throw filterError(
+    filter,
+    field.pos,
+    `unknown field ${JSON.stringify(written)}`,
+    guess ? `did you mean ${guess}?` : `filter on ${allowed.join(", ")} or tags.<key>`,
+  );
+}
+
+function compare(filter: string, node: Extract<FilterNode, { type: "compare" }>, numeric: boolean) {
+  const { op, operand } = node;
+  if (op === "is null") return (v: string | number | undefined) => v === undefined;
+  if (op === "is not null") return (v: string | number | undefined) => v !== undefined;
+  const scalars: Scalar[] =
+    operand.kind === "list" ? operand.items : operand.kind === "none" ? [] : [operand];
+  if (numeric && scalars.some((s) => s.kind !== "number" || !Number.isInteger(s.value))) {
+    throw filterError(
+      filter,
+      node.valuePos,
+      "version compares with a whole number",
+      "e.g. version = 2 or version > 1",
+    );
+  }
+  if (numeric && op.includes("like")) {
+    throw filterError(
+      filter,
+      node.pos,
+      "version cannot be compared with LIKE",
+      "use =, !=, <, <=, >, >= or IN",
+    );
+  }
+  const texts = scalars.map((s) => (s.kind === "number" ? s.text : s.value));
+  const numbers = scalars.map((s) => s.value as number);
+  const present = (test: (v: string | number) => boolean) => (v: string | number | undefined) =>
+    // As in SQL, a missing value (an absent tag or run) matches no comparison but IS NULL.
+    v !== undefined && test(v);
+  switch (op) {
+    case "=":
+      return present((v) => (numeric ? v === numbers[0] : v === texts[0]));
+    case "!=":
+      return present((v) => (numeric ? v !== numbers[0] : v !== texts[0]));
+    case "in":
+    case "not in": {
+      const set = new Set<string | number>(numeric ? numbers : texts);
+      return present((v) => set.has(v) === (op === "in"));
+    }
+    case "like":
+    case "not like":
+    case "ilike":
+    case "not ilike": {
+      const re = likeToRegex(texts[0], op.endsWith("ilike"));
+      return present((v) => re.test(String(v)) === !op.startsWith("not"));
+    }
+    default: {
+      const order = (v: string | number) => {
+        const a = numeric ? (v as number) : String(v);
+        const b = numeric ? numbers[0] : texts[0];
+        return a < b ? -1 : a > b ? 1 : 0;
+      };
+      const want = { "<": [-1], "<=": [-1, 0], ">": [1], ">=": [1, 0] }[op];
+      return present((v) => want.includes(order(v)));
+    }
+  }
+}
+
+function compile(
+  filter: string,
+  node: FilterNode,
+  allowed: readonly Attribute[],
+): (item: Filterable) => boolean {
+  if (node.type !== "compare") {
+    const parts = node.items.map((n) => compile(filter, n, allowed));
+    return node.type === "and" ? (item) => parts.every((p) => p(item)) : (item) => parts.some((p) => p(item));
+  }
+  const { read, numeric } = reader(filter, node.field, allowed);
+  const test = compare(filter, node, numeric);
+  return (item) => test(read(item));
+}
+
 /** A predicate for `filter` (everything matches when it is empty); throws E_INVALID_FILTER. */
 export function parseFilter(
   filter: string | undefined,
-  allowed: ReadonlyArray<(typeof fields)[number]>,
+  allowed: readonly Attribute[],
 ): (item: Filterable) => boolean {
-  if (filter === undefined || filter.trim() === "") return () => true;
-  const tokens = tokenize(filter);
-  const clauses: Array<(item: Filterable) => boolean> = [];
-  let k = 0;
-  for (;;) {
-    const f = tokens[k];
-    if (!f) throw filterError(filter, filter.length, "a clause is missing after AND");
-    let field: Field;
-    const dotted = /^tags\.(.+)$/.exec(f.text);
-    if (f.text === "tags." && tokens[k + 1]?.text.startsWith("`")) {
-      field = { kind: "tag", key: tokens[k + 1].text.slice(1) };
-      k++;
-    } else if (dotted && !f.quoted) {
-      field = { kind: "tag", key: dotted[1] };
-    } else if (!f.quoted && (allowed as readonly string[]).includes(f.text.toLowerCase())) {
-      field = { kind: f.text.toLowerCase() as (typeof fields)[number] };
-    } else {
-      throw filterError(
-        filter,
-        f.at,
-        `unknown field ${JSON.stringify(f.text)} (use ${allowed.join(", ")} or tags.<key>)`,
-      );
-    }
-    const [op, value] = [tokens[k + 1], tokens[k + 2]];
-    const opText = op?.text.toUpperCase();
-    if (!op || op.quoted || !["=", "!=", "LIKE", "ILIKE"].includes(opText)) {
-      throw filterError(filter, op?.at ?? filter.length, "expected =, !=, LIKE or ILIKE after the field");
-    }
-    if (!value || value.text.startsWith("`"))
-      throw filterError(filter, value?.at ?? filter.length, "expected a value");
-    if (field.kind === "version" && (value.quoted || !/^\d+$/.test(value.text) || opText.endsWith("LIKE"))) {
-      throw filterError(filter, value.at, "version compares with = or != to a whole number");
-    }
-    if (field.kind !== "version" && !value.quoted) {
-      throw filterError(filter, value.at, `quote the value: '${value.text}'`);
-    }
-    clauses.push(clause(field, opText as Op, value.text));
-    k += 3;
-    if (k === tokens.length) break;
-    if (tokens[k].quoted || tokens[k].text.toUpperCase() !== "AND") {
-      throw filterError(filter, tokens[k].at, "clauses are joined with AND (OR is not supported)");
-    }
-    k++;
-  }
-  return (item) => clauses.every((c) => c(item));
-}
-
-function clause(field: Field, op: Op, value: string): (item: Filterable) => boolean {
-  const read = (item: Filterable): string | undefined =>
-    field.kind === "tag"
-      ? item.tags[field.key]
-      : field.kind === "name"
-        ? item.name
-        : field.kind === "run_id"
-          ? (item.runId ?? undefined)
-          : String(item.version);
-  const test =
-    op === "=" || op === "!="
-      ? (s: string) => s === value
-      : (
-          (re: RegExp) => (s: string) =>
-            re.test(s)
-        )(likeToRegex(value, op === "ILIKE"));
-  // Like SQL, a missing tag matches neither = nor !=.
-  return (item) => {
-    const s = read(item);
-    if (s === undefined) return false;
-    return op === "!=" ? !test(s) : test(s);
-  };
+  const tree = parseTree(filter ?? "");
+  return tree ? compile(filter ?? "", tree, allowed) : () => true;
 }

@@ -153,6 +153,12 @@ describe("registered models and versions", () => {
     expect(await names("tags.`team` = 'it''s'")).toEqual(["ames"]);
     expect(await names(`name = "ames"`)).toEqual(["ames"]);
     expect(await names("name != 'ames' AND name LIKE '_hurn-__'")).toEqual(["churn-eu", "churn-us"]);
+    // The same language as run search: OR, parentheses, IN and IS NULL work here too.
+    expect(await names("name = 'ames' OR (name LIKE 'churn%' AND tags.team IS NULL)")).toEqual([
+      "ames",
+      "churn-us",
+    ]);
+    expect(await names("name IN ('ames', 'nope')")).toEqual(["ames"]);
     const first = await searchRegisteredModels(store, { maxResults: 3 });
     expect(first.models).toHaveLength(3);
     const second = await searchRegisteredModels(store, { maxResults: 3, pageToken: first.nextPageToken });
@@ -161,7 +167,8 @@ describe("registered models and versions", () => {
     for (const bad of [
       "name",
       "name = ames",
-      "name LIKE 'x' OR name = 'y'",
+      "version = 'two'",
+      "tags. = 'x'",
       "owner = 'x'",
       "name = 'x",
       "name ~ 'x'",
