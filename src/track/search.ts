@@ -427,6 +427,31 @@ function stages(view: ViewType | undefined): string[] {
   return view === "all" ? ["active", "deleted"] : [view ?? "active"];
 }
 
+/** Order-by clauses resolved against what is searched; errors point into the clause. */
+function resolveOrderBy(
+  clauses: readonly string[] | undefined,
+  target: Target,
+): Array<{ r: Resolved; descending: boolean; clause: string }> {
+  return (clauses ?? [])
+    .filter((c) => c.trim() !== "")
+    .map((c) => {
+      const parsed = parseOrderClause(c);
+      const r = resolveField(
+        parsed.field,
+        target,
+        (pos, what, fix) =>
+          new MlshipError({
+            what: `${what} (at character ${pos + 1} of the order-by clause)`,
+            where: `order by: ${c}`,
+            fix,
+            code: "E_INVALID_ORDER_BY",
+            data: { position: pos },
+          }),
+      );
+      return { r, descending: parsed.descending, clause: c };
+    });
+}
+
 // ---- runs -------------------------------------------------------------------------------------------
 
 export interface SearchRunsOptions extends SearchOptions {
@@ -440,32 +465,17 @@ export async function searchRunRows(store: Store, options: SearchRunsOptions) {
   const max = checkMaxResults(options.maxResults);
   const filter = options.filter ?? "";
   const tree = parseFilter(filter);
-  const orderBy = (options.orderBy ?? [])
-    .filter((c) => c.trim() !== "")
-    .map((c) => {
-      const clause = parseOrderClause(c);
-      const r = resolveField(
-        clause.field,
-        runsTarget,
-        (pos, what, fix) =>
-          new MlshipError({
-            what: `${what} (at character ${pos + 1} of the order-by clause)`,
-            where: `order by: ${c}`,
-            fix,
-            code: "E_INVALID_ORDER_BY",
-            data: { position: pos },
-          }),
-      );
-      if (r.entity === "dataset") {
-        throw new MlshipError({
-          what: "runs cannot be ordered by dataset fields",
-          where: `order by: ${c}`,
-          fix: "order by metrics, params, tags or attributes",
-          code: "E_INVALID_ORDER_BY",
-        });
-      }
-      return { r, descending: clause.descending };
-    });
+  const orderBy = resolveOrderBy(options.orderBy, runsTarget);
+  for (const { r, clause } of orderBy) {
+    if (r.entity === "dataset") {
+      throw new MlshipError({
+        what: "runs cannot be ordered by dataset fields",
+        where: `order by: ${clause}`,
+        fix: "order by metrics, params, tags or attributes",
+        code: "E_INVALID_ORDER_BY",
+      });
+    }
+  }
   const digest = queryDigest([
     options.experimentIds ?? null,
     filter,
@@ -521,24 +531,7 @@ export async function searchExperimentRows(store: Store, options: SearchOptions)
   const max = checkMaxResults(options.maxResults);
   const filter = options.filter ?? "";
   const tree = parseFilter(filter);
-  const orderBy = (options.orderBy ?? [])
-    .filter((c) => c.trim() !== "")
-    .map((c) => {
-      const clause = parseOrderClause(c);
-      const r = resolveField(
-        clause.field,
-        experimentsTarget,
-        (pos, what, fix) =>
-          new MlshipError({
-            what: `${what} (at character ${pos + 1} of the order-by clause)`,
-            where: `order by: ${c}`,
-            fix,
-            code: "E_INVALID_ORDER_BY",
-            data: { position: pos },
-          }),
-      );
-      return { r, descending: clause.descending };
-    });
+  const orderBy = resolveOrderBy(options.orderBy, experimentsTarget);
   const digest = queryDigest([filter, options.orderBy ?? [], options.viewType ?? "active"]);
   const offset = decodeToken(options.pageToken, digest);
   let q = store.db
