@@ -1,7 +1,7 @@
 /**
  * The one server process: health, the JSON API over tracking and registry, the MLflow-compatible API,
- * and the OpenAPI document. `buildServer` returns the Fastify instance without listening, so tests and
- * the CLI choose the address; the store stays the caller's to close.
+ * the prediction API (predict/) and the OpenAPI document. `buildServer` returns the Fastify instance
+ * without listening, so tests and the CLI choose the address; the store stays the caller's to close.
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Store } from "../store/index.js";
@@ -11,6 +11,13 @@ import { translate } from "./errors.js";
 import { registerHealth } from "./health.js";
 import { registerJsonParser } from "./json.js";
 import { registerMlflow } from "./mlflow/index.js";
+import {
+  ModelHost,
+  type ModelHostOptions,
+  type PredictOptions,
+  registerInvocations,
+  registerPredict,
+} from "./predict/index.js";
 import { validatorCompiler } from "./validation.js";
 
 /** NaN and ±Infinity as "NaN", "Infinity", "-Infinity" (protobuf JSON, what MLflow clients parse). */
@@ -20,7 +27,7 @@ export function serialize(data: unknown): string {
   );
 }
 
-export interface ServerOptions {
+export interface ServerOptions extends ModelHostOptions, PredictOptions {
   store: Store;
   /** Fastify's logger option: false (the default, quiet for tests and embedding) or pino options. */
   logger?: FastifyServerOptions["logger"];
@@ -87,5 +94,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(registerMlflow(options.store), { prefix: "/api/2.0/mlflow" });
   // MLflow's web UI calls the same API under /ajax-api; listed once in the OpenAPI document.
   await app.register(registerMlflow(options.store, { hidden: true }), { prefix: "/ajax-api/2.0/mlflow" });
+  const host = new ModelHost(options.store, options);
+  app.addHook("onReady", async () => host.start());
+  app.addHook("onClose", async () => host.stop());
+  await app.register(registerPredict(host, options));
+  await app.register(registerInvocations(host, options));
   return app;
 }

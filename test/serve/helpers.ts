@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { buildServer } from "../../src/serve/index.js";
+import { buildServer, type ServerOptions } from "../../src/serve/index.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { logArtifact } from "../../src/track/index.js";
 
@@ -28,7 +28,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(options: { bodyLimit?: number } = {}): Promise<TestServer> {
+export async function startServer(options: Partial<Omit<ServerOptions, "store">> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "mlship-serve-"));
   const store = await openStore(join(dir, "store.db"));
   const app = await buildServer({ store, actor: "tester", ...options });

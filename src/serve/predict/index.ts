@@ -1,0 +1,3 @@
+export { registerInvocations } from "./mlflow.js";
+export { ModelHost, type ModelHostOptions } from "./models.js";
+export { type PredictOptions, registerPredict } from "./routes.js";

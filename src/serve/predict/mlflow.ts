@@ -1,0 +1,121 @@
+/**
+ * MLflow's scoring protocol for the default model, so clients written for `mlflow models serve` work
+ * unchanged: `GET /ping`, and `POST /invocations` with exactly one of `dataframe_split`,
+ * `dataframe_records`, `instances` or `inputs`, answered `{"predictions": [...]}`; errors in MLflow's
+ * `{"error_code", "message"}`.
+ */
+import type { FastifyInstance } from "fastify";
+import { MlshipError } from "../../core/errors.js";
+import { translate } from "../errors.js";
+import { InputError, recordsFromSplit, rowReader } from "./input.js";
+import type { ModelHost } from "./models.js";
+import { defaultMaxRows, type PredictOptions } from "./routes.js";
+import { score } from "./score.js";
+
+const formats = ["dataframe_split", "dataframe_records", "instances", "inputs"] as const;
+
+function badInput(what: string): MlshipError {
+  return new MlshipError({
+    what,
+    fix: `send exactly one of ${formats.join(", ")}`,
+    code: "E_INVALID_INPUT",
+  });
+}
+
+/** Records from list-of-records or dict-of-columns (the two shapes `instances` and `inputs` take). */
+function recordsOfTensor(value: unknown): Record<string, unknown>[] {
+  if (Array.isArray(value)) return value as Record<string, unknown>[];
+  if (typeof value === "object" && value !== null) {
+    const cols = Object.entries(value);
+    const n = Math.max(0, ...cols.map(([, v]) => (Array.isArray(v) ? v.length : 1)));
+    return Array.from({ length: n }, (_, i) =>
+      Object.fromEntries(cols.map(([k, v]) => [k, Array.isArray(v) ? v[i] : v])),
+    );
+  }
+  throw badInput("instances/inputs must be a list of records or an object of columns");
+}
+
+function recordsOf(body: Record<string, unknown>): Record<string, unknown>[] {
+  const given = formats.filter((f) => body[f] !== undefined);
+  if (given.length !== 1)
+    throw badInput(
+      `the body names ${given.length === 0 ? "none" : given.join(" and ")} of the input formats`,
+    );
+  const value = body[given[0]];
+  if (given[0] === "dataframe_split") {
+    const split = value as { columns?: unknown; data?: unknown };
+    if (!Array.isArray(split?.columns) || !Array.isArray(split?.data))
+      throw badInput("dataframe_split needs columns and data");
+    return recordsFromSplit(split.columns as string[], split.data as unknown[][]);
+  }
+  if (given[0] === "dataframe_records") {
+    if (!Array.isArray(value)) throw badInput("dataframe_records must be a list of records");
+    return value as Record<string, unknown>[];
+  }
+  return recordsOfTensor(value);
+}
+
+const mlflowCodes: Record<number, string> = {
+  404: "RESOURCE_DOES_NOT_EXIST",
+  503: "TEMPORARILY_UNAVAILABLE",
+};
+
+export function registerInvocations(host: ModelHost, options: PredictOptions = {}) {
+  const maxRows = options.maxRows ?? defaultMaxRows;
+  return async (app: FastifyInstance) => {
+    app.setErrorHandler((err, request, reply) => {
+      const t = translate(err, request.id);
+      if (t.serverFault) request.log.error({ err }, "request failed");
+      const detail =
+        err instanceof InputError
+          ? `: ${err.problems.map((p) => `row ${p.row ?? "-"} ${p.field}: ${p.problem}`).join("; ")}`
+          : "";
+      return reply.status(t.status).send({
+        error_code: mlflowCodes[t.status] ?? (t.status < 500 ? "BAD_REQUEST" : "INTERNAL_ERROR"),
+        message: t.body.error.what + detail,
+      });
+    });
+    const defaultModel = () => {
+      const name = host.defaultModel();
+      if (name === undefined) {
+        throw new MlshipError({
+          what: "this server has no default model",
+          fix: "start it with --model NAME, or register exactly one model in the store",
+          code: "E_NOT_FOUND_MODEL",
+        });
+      }
+      return host.alias(name);
+    };
+    app.get(
+      "/ping",
+      { schema: { tags: ["predict"], summary: "MLflow: the default model is loaded" } },
+      async (_r, reply) => {
+        await defaultModel();
+        return reply.type("application/json").send("\n");
+      },
+    );
+    app.post(
+      "/invocations",
+      {
+        schema: {
+          tags: ["predict"],
+          summary: "MLflow scoring protocol, on the default model",
+          body: { type: "object" },
+        },
+      },
+      async (request) => {
+        const { model } = await defaultModel();
+        const records = recordsOf(request.body as Record<string, unknown>);
+        if (records.length > maxRows) {
+          throw new MlshipError({
+            what: `${records.length} rows, at most ${maxRows} per request`,
+            code: "E_INVALID_TOO_MANY_ROWS",
+          });
+        }
+        return {
+          predictions: score(model, rowReader(model.artifact.payload.inputSchema).frame(records)).predictions,
+        };
+      },
+    );
+  };
+}

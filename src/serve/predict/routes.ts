@@ -1,0 +1,164 @@
+/**
+ * The prediction API: `/v1/models/{name}[@alias]/predict`, `/v1/models/{name}/versions/{n}/predict`,
+ * `/v1/models/{name}/schema`, MLflow's `/invocations` and `/ping` for the default model, and `/readyz`.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { MlshipError } from "../../core/errors.js";
+import { translate } from "../errors.js";
+import { type BatchFormat, batchMediaTypes, scoreBatch } from "./batch.js";
+import { InputError, recordsFromSplit, rowReader } from "./input.js";
+import type { ModelHost, Served } from "./models.js";
+import { jsonSchemaOf } from "./schema.js";
+import { score } from "./score.js";
+
+export interface PredictOptions {
+  /** Most rows one JSON request may hold; batches (CSV, NDJSON) stream and have no limit. */
+  maxRows?: number;
+  /** Rows scored at a time in a batch. */
+  chunkRows?: number;
+}
+
+const predictBody = {
+  type: "object",
+  description: 'Either {"records": [{field: value}]} or {"columns": [...], "data": [[...]]}',
+  properties: {
+    records: { type: "array", items: { type: "object" } },
+    columns: { type: "array", items: { type: "string" } },
+    data: { type: "array", items: { type: "array" } },
+  },
+};
+
+function refOf(param: string): { name: string; alias?: string } {
+  const at = param.lastIndexOf("@");
+  return at < 0 ? { name: param } : { name: param.slice(0, at), alias: param.slice(at + 1) };
+}
+
+function tooMany(n: number, max: number): MlshipError {
+  return new MlshipError({
+    what: `${n} rows in one request, at most ${max} are accepted`,
+    fix: "split the rows over several requests, or send them as CSV or NDJSON for batch scoring",
+    code: "E_INVALID_TOO_MANY_ROWS",
+  });
+}
+
+function recordsOf(body: Record<string, unknown>): Record<string, unknown>[] {
+  if (Array.isArray(body.records)) return body.records as Record<string, unknown>[];
+  if (Array.isArray(body.columns) && Array.isArray(body.data))
+    return recordsFromSplit(body.columns as string[], body.data as unknown[][]);
+  throw new MlshipError({
+    what: 'the body has neither "records" nor "columns" with "data"',
+    fix: 'send {"records": [{...}]} or {"columns": [...], "data": [[...]]}',
+    code: "E_INVALID_INPUT",
+  });
+}
+
+function batchFormat(request: FastifyRequest): BatchFormat | undefined {
+  const type = (request.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+  return (Object.keys(batchMediaTypes) as BatchFormat[]).find((f) => batchMediaTypes[f] === type);
+}
+
+/** Rows one JSON request may hold unless the server says otherwise. */
+export const defaultMaxRows = 10_000;
+
+export function registerPredict(host: ModelHost, options: PredictOptions = {}) {
+  const maxRows = options.maxRows ?? defaultMaxRows;
+  const chunkRows = options.chunkRows ?? 1000;
+
+  const answer = async (served: Served, request: FastifyRequest, reply: FastifyReply) => {
+    const { model } = served;
+    reply.header("x-mlship-model-version", String(model.version));
+    const format = batchFormat(request);
+    if (format) {
+      const stream = await scoreBatch(model, request.body as AsyncIterable<Buffer>, format, chunkRows);
+      return reply.type(batchMediaTypes[format]).send(stream);
+    }
+    const records = recordsOf(request.body as Record<string, unknown>);
+    if (records.length > maxRows) throw tooMany(records.length, maxRows);
+    const X = rowReader(model.artifact.payload.inputSchema).frame(records);
+    return {
+      model: {
+        name: model.name,
+        version: model.version,
+        ...(served.alias === undefined ? {} : { alias: served.alias }),
+        ...(served.fallbackReason === undefined ? {} : { fallback: served.fallbackReason }),
+      },
+      requestId: request.id,
+      ...score(model, X),
+    };
+  };
+
+  return async (app: FastifyInstance) => {
+    // Batches arrive as streams: the parser hands the request stream to the route untouched.
+    app.addContentTypeParser(Object.values(batchMediaTypes), (_request, payload, done) =>
+      done(null, payload),
+    );
+    app.setErrorHandler((err, request, reply) => {
+      const t = translate(err, request.id);
+      if (t.serverFault) request.log.error({ err }, "request failed");
+      const problems = err instanceof InputError ? { problems: err.problems, problemCount: err.total } : {};
+      return reply.status(t.status).send({ error: { ...t.body.error, ...problems } });
+    });
+
+    const tags = ["predict"];
+    app.post<{ Params: { ref: string } }>(
+      "/v1/models/:ref/predict",
+      { schema: { tags, summary: "Score rows with name's champion, or name@alias", body: predictBody } },
+      async (request, reply) => {
+        const { name, alias } = refOf(request.params.ref);
+        return answer(await host.alias(name, alias), request, reply);
+      },
+    );
+    app.post<{ Params: { name: string; version: number } }>(
+      "/v1/models/:name/versions/:version/predict",
+      {
+        schema: {
+          tags,
+          summary: "Score rows with one version",
+          params: {
+            type: "object",
+            properties: { name: { type: "string" }, version: { type: "integer", minimum: 1 } },
+          },
+          body: predictBody,
+        },
+      },
+      async (request, reply) =>
+        answer({ model: await host.version(request.params.name, request.params.version) }, request, reply),
+    );
+    app.get<{ Params: { ref: string } }>(
+      "/v1/models/:ref/schema",
+      { schema: { tags, summary: "JSON Schema of one input record, from the training schema" } },
+      async (request) => {
+        const { name, alias } = refOf(request.params.ref);
+        const { model } = await host.alias(name, alias);
+        return jsonSchemaOf(model);
+      },
+    );
+    app.get(
+      "/readyz",
+      { schema: { tags: ["health"], summary: "Ready once the default model is loaded" } },
+      async (_r, reply) => {
+        const name = host.defaultModel();
+        if (name === undefined) {
+          return reply.status(503).send({
+            status: "unavailable",
+            reason: "no default model: pass --model NAME, or register exactly one model",
+          });
+        }
+        try {
+          const served = await host.alias(name);
+          return {
+            status: "ready",
+            model: name,
+            version: served.model.version,
+            alias: served.alias,
+            ...(served.fallbackReason === undefined ? {} : { fallback: served.fallbackReason }),
+          };
+        } catch (err) {
+          return reply
+            .status(503)
+            .send({ status: "unavailable", model: name, reason: translate(err, "").body.error.what });
+        }
+      },
+    );
+  };
+}
