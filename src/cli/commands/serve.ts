@@ -9,6 +9,20 @@ interface ServeOptions {
   port: string;
   store?: string;
   logLevel: string;
+  model?: string;
+  maxRows: string;
+}
+
+function maxRowsOf(text: string): number {
+  const rows = Number(text);
+  if (!Number.isInteger(rows) || rows < 1) {
+    throw new MlshipError({
+      what: `--max-rows must be a whole number of at least 1, got ${text}`,
+      fix: "e.g. --max-rows 10000 (CSV and NDJSON batches stream and are not limited)",
+      code: "E_USAGE",
+    });
+  }
+  return rows;
 }
 
 function portOf(text: string): number {
@@ -31,12 +45,21 @@ export function registerServe(program: Command): void {
     .option("--port <port>", "port to listen on (0 picks a free one)", "5000")
     .option("--store <path>", "the store file (default: MLSHIP_STORE, else .mlship/store.db here)")
     .option("--log-level <level>", "request log level: fatal, error, warn, info, debug, silent", "info")
+    .option("--model <name>", "default model of /invocations, /ping, /readyz (default: the only one)")
+    .option("--max-rows <n>", "most rows in one JSON prediction request", "10000")
     .action(async (opts: ServeOptions) => {
       const port = portOf(opts.port);
+      const maxRows = maxRowsOf(opts.maxRows);
       const store = await openStore(resolveStorePath({ store: opts.store }));
       // Fastify and its plugins are only loaded for `serve`, so every other command starts faster.
       const { buildServer } = await import("../../serve/index.js");
-      const app = await buildServer({ store, logger: { level: opts.logLevel }, actor: "api" });
+      const app = await buildServer({
+        store,
+        logger: { level: opts.logLevel },
+        actor: "api",
+        maxRows,
+        ...(opts.model === undefined ? {} : { defaultModel: opts.model }),
+      });
       // Until API keys exist (the serving issue), anyone who reaches the port can change runs and models.
       if (!isLoopback(opts.host)) {
         say(
