@@ -3,6 +3,7 @@ import { mlshipVersion } from "../core/version.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerExperiments } from "./commands/experiments.js";
 import { registerInit } from "./commands/init.js";
+import { registerKeys } from "./commands/keys.js";
 import { registerModels } from "./commands/models.js";
 import { registerPredict } from "./commands/predict.js";
 import { registerPrep } from "./commands/prep.js";
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerModels(program);
   registerSchema(program);
   registerServe(program);
+  registerKeys(program);
   registerDemo(program);
   return program;
 }

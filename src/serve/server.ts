@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Store } from "../store/index.js";
 import { registerApi } from "./api/index.js";
+import { registerSecurity, type SecurityOptions } from "./auth/index.js";
 import { registerDocs } from "./docs.js";
 import { translate } from "./errors.js";
 import { registerHealth } from "./health.js";
@@ -27,14 +28,16 @@ export function serialize(data: unknown): string {
   );
 }
 
-export interface ServerOptions extends ModelHostOptions, PredictOptions {
+export interface ServerOptions extends ModelHostOptions, PredictOptions, SecurityOptions {
   store: Store;
   /** Fastify's logger option: false (the default, quiet for tests and embedding) or pino options. */
   logger?: FastifyServerOptions["logger"];
   /** Largest accepted request body in bytes; default 16 MiB (artifacts travel through log calls). */
   bodyLimit?: number;
-  /** Recorded as the actor of registry changes (alias moves) until API keys name the caller. */
+  /** Recorded as the actor of registry changes (alias moves) when no API key names the caller. */
   actor?: string;
+  /** PEM certificate and private key: serve HTTPS instead of HTTP. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 declare module "fastify" {
@@ -47,6 +50,7 @@ declare module "fastify" {
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
+    ...(options.tls ? { https: options.tls } : {}),
     bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
     // Request ids go into every log line and into 500 bodies, so a report can be matched to the log.
     requestIdHeader: false,
@@ -67,6 +71,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook("onRequest", async (request) => {
     request.actor = actor;
   });
+  registerSecurity(app, options.store, options);
   // A request without a body is an empty message (as MLflow's server reads it), so routes report
   // the missing fields by name instead of "body must be object".
   app.addHook("preValidation", async (request) => {

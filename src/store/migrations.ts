@@ -238,6 +238,26 @@ export const migrations: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 2,
+    name: "api keys",
+    async up(db, dialect) {
+      const t = types(dialect);
+      // Only a hash of each secret is kept: a copied store file grants nothing. Names stay unique even
+      // after revocation so the audit log's actors never become ambiguous.
+      await db.schema
+        .createTable("api_keys")
+        .addColumn("key_id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull().unique())
+        .addColumn("role", "text", (c) => c.notNull())
+        .addColumn("secret_sha256", "text", (c) => c.notNull())
+        .addColumn("created_at", t.int, (c) => c.notNull())
+        .addColumn("created_by", "text", (c) => c.notNull())
+        .addColumn("last_used_at", t.int)
+        .addColumn("revoked_at", t.int)
+        .execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion: number = migrations[migrations.length - 1].version;

@@ -159,6 +159,22 @@ export interface AuditLogTable {
   details: string | null;
 }
 
+/** API keys for the server; the secret itself is never stored, only its sha256. */
+export interface ApiKeysTable {
+  /** The public part of the key (`mls_<key_id>_<secret>`), used to find the row. */
+  key_id: string;
+  name: string;
+  /** "predict", "write" or "admin". */
+  role: string;
+  secret_sha256: string;
+  created_at: number;
+  /** The OS user who ran `mlship keys create`. */
+  created_by: string;
+  /** Updated at most once a minute per key and process, so authentication does not write per request. */
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface StoreSchema {
   mlship_schema: SchemaVersionTable;
   experiments: ExperimentsTable;
@@ -177,4 +193,5 @@ export interface StoreSchema {
   model_version_tags: ModelVersionTagsTable;
   model_aliases: ModelAliasesTable;
   audit_log: AuditLogTable;
+  api_keys: ApiKeysTable;
 }

@@ -1,6 +1,6 @@
 /**
  * `mlship serve` as a process: it creates the store when there is none, answers /livez, warns when it
- * listens beyond loopback, and on SIGTERM or SIGINT stops cleanly, closing the store (exit 0).
+ * listens beyond loopback with --insecure, and on SIGTERM or SIGINT stops cleanly, closing the store (exit 0).
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
@@ -67,9 +67,9 @@ describe("mlship serve", () => {
     });
   }
 
-  it("warns clearly when listening beyond loopback", async () => {
-    const served = await serve(["--store", storeIn(), "--host", "0.0.0.0"]);
-    expect(served.stderr()).toMatch(/warning: listening on 0\.0\.0\.0 without authentication/);
+  it("listens beyond loopback on a store without keys only with --insecure, and warns", async () => {
+    const served = await serve(["--store", storeIn(), "--host", "0.0.0.0", "--insecure"]);
+    expect(served.stderr()).toMatch(/warning: listening on 0\.0\.0\.0 without authentication \(--insecure\)/);
     served.child.kill("SIGTERM");
     expect(await served.exit).toBe(0);
   });
