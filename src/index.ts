@@ -11,6 +11,7 @@ export * from "./evaluate/index.js";
 export * from "./models/index.js";
 export * from "./prep/index.js";
 export * from "./registry/index.js";
+export { type ApiKey, createKey, listKeys, type Role, revokeKey } from "./serve/auth/index.js";
 export { buildServer, type ServerOptions } from "./serve/index.js";
 export * from "./spec/index.js";
 export { type OpenStoreOptions, openStore, resolveStorePath, type Store } from "./store/index.js";
