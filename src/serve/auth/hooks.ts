@@ -72,12 +72,16 @@ export function registerSecurity(app: FastifyInstance, store: Store, options: Se
     // The route's pattern, not the raw URL, so "/x/" and "/x" (ignoreTrailingSlash) need the same role.
     const path = request.routeOptions.url ?? request.url.split("?")[0];
     const needed = requiredRole(request.method, path);
-    if (needed === null || !(await authEnabled(store))) return;
+    if (needed === null) return;
     const token = bearer.exec(request.headers.authorization ?? "")?.[1];
-    if (token === undefined) return refuse(request, reply, unauthenticated("this server needs an API key"));
-    const key = await verifyKey(store, token);
-    if (key === null)
-      return refuse(request, reply, unauthenticated("the API key is unknown, wrong or revoked"));
+    // A live key proves authentication is on, so the common case costs one read of the store.
+    const key = token === undefined ? null : await verifyKey(store, token);
+    if (key === null) {
+      if (!(await authEnabled(store))) return;
+      const what =
+        token === undefined ? "this server needs an API key" : "the API key is unknown, wrong or revoked";
+      return refuse(request, reply, unauthenticated(what));
+    }
     const wait = limiter?.take(key.id) ?? 0;
     if (wait > 0) {
       reply.header("retry-after", String(wait));
