@@ -127,6 +127,19 @@ describe("API keys at the server", () => {
     expect((await s.call("DELETE", `${mlflow}/registered-models/delete`, drop, as(key.admin))).status).toBe(
       200,
     );
+    const audited = await s.store.db
+      .selectFrom("audit_log")
+      .select(["action", "actor"])
+      .where("model", "=", "m")
+      .orderBy("id")
+      .execute();
+    expect(audited).toEqual([
+      { action: "create-model", actor: "write-key" },
+      { action: "create-version", actor: "write-key" },
+      { action: "set-alias", actor: "admin-key" },
+      { action: "delete-alias", actor: "admin-key" },
+      { action: "delete-model", actor: "admin-key" },
+    ]);
   });
 
   it("records when each key was last used, without a write per request", async () => {

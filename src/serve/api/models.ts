@@ -69,7 +69,9 @@ export function modelRoutes(app: FastifyInstance, store: Store): void {
     },
     async (request, reply) => {
       const { name: modelName, ...rest } = request.body;
-      return reply.status(201).send({ model: await createRegisteredModel(store, modelName, rest) });
+      return reply
+        .status(201)
+        .send({ model: await createRegisteredModel(store, modelName, { ...rest, actor: request.actor }) });
     },
   );
 

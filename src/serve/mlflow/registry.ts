@@ -101,6 +101,7 @@ export function registryRoutes(app: FastifyInstance, store: Store, hide: boolean
       const model = await createRegisteredModel(store, required(request.body.name, "name"), {
         description: request.body.description || undefined,
         tags: toRecord(request.body.tags, "tags"),
+        actor: request.actor,
       });
       return { registered_model: await modelJson(store, model) };
     },
@@ -160,6 +161,7 @@ export function registryRoutes(app: FastifyInstance, store: Store, hide: boolean
         store,
         required(request.body.name, "name"),
         required(request.body.new_name, "new_name"),
+        { actor: request.actor },
       );
       return { registered_model: await modelJson(store, model) };
     },
@@ -167,7 +169,7 @@ export function registryRoutes(app: FastifyInstance, store: Store, hide: boolean
 
   app.delete("/registered-models/delete", spec(hide, "DeleteRegisteredModel", {}), async (request) => {
     const { name } = deleteInput<{ name?: string }>(request);
-    await deleteRegisteredModel(store, required(name, "name"));
+    await deleteRegisteredModel(store, required(name, "name"), { actor: request.actor });
     return {};
   });
 
@@ -273,7 +275,7 @@ export function registryRoutes(app: FastifyInstance, store: Store, hide: boolean
 
   app.delete("/model-versions/delete", spec(hide, "DeleteModelVersion", {}), async (request) => {
     const { name, version } = deleteInput<{ name?: string; version?: string | number }>(request);
-    await deleteModelVersion(store, required(name, "name"), versionOf(version));
+    await deleteModelVersion(store, required(name, "name"), versionOf(version), { actor: request.actor });
     return {};
   });
 
