@@ -6,7 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Store } from "../store/index.js";
 import { registerApi } from "./api/index.js";
-import { registerSecurity, type SecurityOptions } from "./auth/index.js";
+import { registerKeyRoutes, registerSecurity, type SecurityOptions } from "./auth/index.js";
 import { registerDocs } from "./docs.js";
 import { translate } from "./errors.js";
 import { registerHealth } from "./health.js";
@@ -96,6 +96,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await registerDocs(app);
   registerHealth(app, options.store);
   await app.register(registerApi(options.store), { prefix: "/api/v1" });
+  await app.register(registerKeyRoutes(options.store), { prefix: "/api/v1" });
   await app.register(registerMlflow(options.store), { prefix: "/api/2.0/mlflow" });
   // MLflow's web UI calls the same API under /ajax-api; listed once in the OpenAPI document.
   await app.register(registerMlflow(options.store, { hidden: true }), { prefix: "/ajax-api/2.0/mlflow" });

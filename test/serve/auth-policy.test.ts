@@ -21,6 +21,8 @@ describe("requiredRole", () => {
     ["POST", "/api/2.0/mlflow/registered-models/alias", "admin"],
     ["POST", "/api/2.0/mlflow/registered-models/rename", "admin"],
     ["DELETE", "/api/2.0/mlflow/model-versions/delete", "admin"],
+    ["GET", "/api/v1/keys", "admin"],
+    ["DELETE", "/api/v1/keys/:key", "admin"],
   ])("%s %s needs %s", (method, path, role) => {
     expect(requiredRole(method, path)).toBe(role);
   });

@@ -142,6 +142,31 @@ describe("API keys at the server", () => {
     ]);
   });
 
+  it("lets admin keys, and only them, list, create and revoke keys over HTTP, audited under the key's name", async () => {
+    expect((await s.call("GET", "/api/v1/keys", undefined, as(key.write))).status).toBe(403);
+    const made = await s.call("POST", "/api/v1/keys", { name: "rotated", role: "write" }, as(key.admin));
+    expect(made.status).toBe(201);
+    expect(made.json.key).toMatchObject({ name: "rotated", role: "write", createdBy: "admin-key" });
+    expect((await s.call("GET", "/api/v1/experiments", undefined, as(made.json.secret))).status).toBe(200);
+    const listed = await s.call("GET", "/api/v1/keys", undefined, as(key.admin));
+    expect(listed.json.keys.map((k: { name: string }) => k.name)).toContain("rotated");
+    expect(listed.text).not.toContain(made.json.secret.slice(18));
+    const revoked = await s.call("DELETE", "/api/v1/keys/rotated", undefined, as(key.admin));
+    expect(revoked.json.key.revokedAt).toBeGreaterThan(0);
+    expect((await s.call("GET", "/api/v1/experiments", undefined, as(made.json.secret))).status).toBe(401);
+    expect((await s.call("DELETE", "/api/v1/keys/rotated", undefined, as(key.admin))).status).toBe(409);
+    expect((await s.call("POST", "/api/v1/keys", { name: "x", role: "root" }, as(key.admin))).status).toBe(
+      400,
+    );
+    const audit = await s.store.db
+      .selectFrom("audit_log")
+      .select(["action", "actor"])
+      .where("action", "like", "key.%")
+      .where("actor", "=", "admin-key")
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(["key.create", "key.revoke"]);
+  });
+
   it("records when each key was last used, without a write per request", async () => {
     const used = (await listKeys(s.store)).find((k) => k.name === "predict-key");
     expect(used?.lastUsedAt).toBeGreaterThan(0);

@@ -3,3 +3,4 @@ export { type ApiKey, authEnabled, createKey, listKeys, revokeKey, verifyKey } f
 export { RateLimiter } from "./limit.js";
 export { requiredRole } from "./policy.js";
 export { allows, isRole, type Role, roles } from "./roles.js";
+export { registerKeyRoutes } from "./routes.js";

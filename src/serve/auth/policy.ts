@@ -1,8 +1,9 @@
 /**
  * Which role each endpoint needs, in one table rather than on every route, so a new route gets a
- * sensible default: reads need `predict` (any key), changes need `write`, and what changes what is
- * served (alias moves, rollback, model and version deletes, renames) needs `admin`. MLflow's searches
- * are POSTs that only read, and scoring is a POST that changes nothing, so both need `predict`.
+ * sensible default: reads need `predict` (any key), changes need `write`, and the keys themselves and
+ * what changes what is served (alias moves, rollback, model and version deletes, renames) need `admin`.
+ * MLflow's searches are POSTs that only read, and scoring is a POST that changes nothing, so both need
+ * `predict`.
  */
 import type { Role } from "./roles.js";
 
@@ -10,6 +11,7 @@ import type { Role } from "./roles.js";
 const open = /^\/(livez|readyz|version|ping|docs)(\/|$)/;
 const mlflow = "^/(api|ajax-api)/2\\.0/mlflow/";
 const readingPosts = [new RegExp(`${mlflow}(experiments|runs)/search$`), /^\/v1\//, /^\/invocations$/];
+const adminOnly = /^\/api\/v1\/keys(\/|$)/;
 const adminChanges = [
   /^\/api\/v1\/models\/[^/]+\/aliases\/[^/]+(\/rollback)?$/,
   new RegExp(`${mlflow}(registered-models/(delete|rename|alias)|model-versions/delete)$`),
@@ -18,6 +20,8 @@ const adminChanges = [
 /** The role `method path` needs, or null when it is open to anyone. */
 export function requiredRole(method: string, path: string): Role | null {
   if (open.test(path)) return null;
+  // Key names and roles are for admins only, reads included: they map out who can do what.
+  if (adminOnly.test(path)) return "admin";
   if (method === "GET" || method === "HEAD") return "predict";
   if (adminChanges.some((p) => p.test(path))) return "admin";
   if (readingPosts.some((p) => p.test(path))) return "predict";
