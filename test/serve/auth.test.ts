@@ -231,6 +231,7 @@ describe("CORS", () => {
       expect(refused.headers.get("access-control-allow-origin")).toBe(origin);
       const other = await c.call("GET", "/livez", undefined, { origin: "https://evil.example" });
       expect(other.headers.get("access-control-allow-origin")).toBeNull();
+      expect(other.headers.get("vary")).toContain("Origin");
     } finally {
       await c.close();
     }

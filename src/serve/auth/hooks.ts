@@ -51,8 +51,10 @@ export function registerSecurity(app: FastifyInstance, store: Store, options: Se
   const origin = options.corsOrigin;
   if (origin !== undefined) {
     app.addHook("onRequest", async (request, reply) => {
+      // Answers differ by Origin, so a shared cache must not hand one origin's answer to another.
+      reply.header("vary", "Origin");
       if (request.headers.origin !== origin) return;
-      reply.header("access-control-allow-origin", origin).header("vary", "Origin");
+      reply.header("access-control-allow-origin", origin);
       // A preflight carries no credentials, so it is answered before the key check.
       if (request.method === "OPTIONS" && request.headers["access-control-request-method"]) {
         return reply
