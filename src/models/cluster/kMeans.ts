@@ -13,7 +13,7 @@ import { type Column, categorical, type Frame } from "../../core/frame.js";
 import type { EstimatorJSON, Predictor } from "../../core/protocol.js";
 import { registerKind } from "../../core/protocol.js";
 import { Random } from "../../core/random.js";
-import { featureMatrix, invalidParam, rowMajor } from "../neighbors/input.js";
+import { featureMatrix, invalidParam, rowMajor } from "../input.js";
 
 export type KMeansParams = {
   nClusters: number;

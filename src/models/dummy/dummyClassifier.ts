@@ -7,7 +7,7 @@ import { type Column, categorical, type Frame } from "../../core/frame.js";
 import type { Classifier, EstimatorJSON } from "../../core/protocol.js";
 import { registerKind } from "../../core/protocol.js";
 import { Random } from "../../core/random.js";
-import { accuracy, classTarget, invalidParam, levelCodes } from "../neighbors/input.js";
+import { accuracy, classTarget, invalidParam, levelCodes } from "../input.js";
 
 export type DummyClassifierParams = {
   /**

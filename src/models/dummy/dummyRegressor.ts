@@ -6,7 +6,7 @@ import { NotFittedError } from "../../core/errors.js";
 import { type Column, type Frame, numeric } from "../../core/frame.js";
 import type { EstimatorJSON, Predictor } from "../../core/protocol.js";
 import { registerKind } from "../../core/protocol.js";
-import { invalidParam, r2, regressionTarget } from "../neighbors/input.js";
+import { invalidParam, r2, regressionTarget } from "../input.js";
 
 export type DummyRegressorParams = {
   strategy: "mean" | "median" | "quantile" | "constant";

@@ -15,6 +15,7 @@ import { type Column, type Frame, numeric } from "../../core/frame.js";
 import type { Classifier, EstimatorJSON, Predictor } from "../../core/protocol.js";
 import { registerKind } from "../../core/protocol.js";
 import { Random } from "../../core/random.js";
+import { invalidParam } from "../input.js";
 import {
   addForestPrediction,
   computeRanks,
@@ -31,7 +32,6 @@ import {
   checkTreeParams,
   classTarget,
   featureMatrix,
-  invalidParam,
   type MaxFeatures,
   numericScoreTarget,
   r2Score,

@@ -3,7 +3,7 @@
  * that keep user mistakes (text columns, missing values, one-class targets) from reaching the numerics.
  */
 import { MlshipError } from "../../core/errors.js";
-import type { CategoricalColumn, Column, Frame } from "../../core/frame.js";
+import type { Frame } from "../../core/frame.js";
 
 export interface DesignMatrix {
   /**
@@ -146,89 +146,6 @@ export function addScaledColumns(
   }
 }
 
-export function regressionTarget(y: Column | undefined, nRows: number, kind: string): Float64Array {
-  if (y === undefined || y.type !== "numeric") {
-    throw new MlshipError({
-      what: `${kind} needs a numeric target, got ${y === undefined ? "none" : y.type}`,
-      fix: "pass the target column as numbers (use a classifier for categorical targets)",
-      code: "E_MODEL_TARGET_TYPE",
-    });
-  }
-  checkLength(y.values.length, nRows, kind);
-  for (let i = 0; i < nRows; i++) {
-    if (!Number.isFinite(y.values[i])) {
-      throw new MlshipError({
-        what: `${kind} target has a missing or infinite value at row ${i}`,
-        fix: "drop rows with a missing target before fitting",
-        code: "E_MODEL_TARGET_MISSING",
-      });
-    }
-  }
-  return y.values;
-}
-
-export interface ClassTarget {
-  /** Class labels that occur in y, in level order. */
-  classes: string[];
-  /** Index into `classes` for every row. */
-  index: Int32Array;
-  counts: Float64Array;
-}
-
-export function classTarget(y: Column | undefined, nRows: number, kind: string): ClassTarget {
-  if (y === undefined || y.type !== "categorical") {
-    throw new MlshipError({
-      what: `${kind} needs a categorical target, got ${y === undefined ? "none" : y.type}`,
-      fix: "declare the target as categorical (class labels) or use a regressor",
-      code: "E_MODEL_TARGET_TYPE",
-    });
-  }
-  const col: CategoricalColumn = y;
-  checkLength(col.codes.length, nRows, kind);
-  const levelCounts = new Float64Array(col.levels.length);
-  for (let i = 0; i < nRows; i++) {
-    const c = col.codes[i];
-    if (c < 0) {
-      throw new MlshipError({
-        what: `${kind} target has a missing class at row ${i}`,
-        fix: "drop rows with a missing target before fitting",
-        code: "E_MODEL_TARGET_MISSING",
-      });
-    }
-    levelCounts[c]++;
-  }
-  const remap = new Int32Array(col.levels.length).fill(-1);
-  const classes: string[] = [];
-  const counts: number[] = [];
-  levelCounts.forEach((count, level) => {
-    if (count > 0) {
-      remap[level] = classes.length;
-      classes.push(col.levels[level]);
-      counts.push(count);
-    }
-  });
-  if (classes.length < 2) {
-    throw new MlshipError({
-      what: `${kind} needs at least two classes in the target, found ${classes.length} (${classes.join(", ") || "none"})`,
-      fix: "check the target column and the row filter; a classifier cannot learn from a single class",
-      code: "E_MODEL_SINGLE_CLASS",
-    });
-  }
-  const index = new Int32Array(nRows);
-  for (let i = 0; i < nRows; i++) index[i] = remap[col.codes[i]];
-  return { classes, index, counts: Float64Array.from(counts) };
-}
-
-function checkLength(got: number, want: number, kind: string): void {
-  if (got !== want) {
-    throw new MlshipError({
-      what: `${kind} got ${want} feature rows but ${got} target values`,
-      fix: "pass X and y with the same rows",
-      code: "E_MODEL_TARGET_LENGTH",
-    });
-  }
-}
-
 export function columnMeans(m: DesignMatrix): Float64Array {
   return Float64Array.from(m.columns, mean);
 }
@@ -251,13 +168,4 @@ export function contiguous(m: DesignMatrix, shift?: Float64Array): Float64Array 
     for (let i = 0; i < n; i++) out[j * n + i] = v[i] - mu;
   });
   return out;
-}
-
-export function invalidParam(kind: string, name: string, value: unknown, expected: string): MlshipError {
-  return new MlshipError({
-    what: `${kind} parameter ${name}=${JSON.stringify(value)} is invalid: expected ${expected}`,
-    where: `params.${name}`,
-    fix: `set ${name} to ${expected}`,
-    code: "E_MODEL_PARAM",
-  });
 }

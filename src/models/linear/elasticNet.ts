@@ -8,8 +8,8 @@
 import type { EstimatorJSON } from "../../core/protocol.js";
 import { registerKind } from "../../core/protocol.js";
 import { Random } from "../../core/random.js";
+import { invalidParam } from "../input.js";
 import { enetCoordinateDescent } from "./coordinateDescent.js";
-import { invalidParam } from "./data.js";
 import {
   type CenteredProblem,
   LinearRegressor,

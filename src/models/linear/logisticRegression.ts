@@ -11,16 +11,14 @@ import { type Column, categorical, type Frame } from "../../core/frame.js";
 import type { Classifier, EstimatorJSON, Transformer } from "../../core/protocol.js";
 import { registerKind } from "../../core/protocol.js";
 import { type ColumnScaling, scalesColumns } from "../../prep/scalers.js";
+import { type ClassTarget, classTarget, invalidParam } from "../input.js";
 import {
   addScaledColumns,
   addWeightedColumns,
   assertFinite,
-  type ClassTarget,
-  classTarget,
   type DesignMatrix,
   designColumns,
   designMatrix,
-  invalidParam,
 } from "./data.js";
 import { lbfgs } from "./lbfgs.js";
 

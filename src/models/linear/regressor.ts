@@ -7,6 +7,7 @@ import { NotFittedError } from "../../core/errors.js";
 import type { Column, Frame } from "../../core/frame.js";
 import { numeric } from "../../core/frame.js";
 import type { EstimatorJSON, Params, Predictor } from "../../core/protocol.js";
+import { regressionTarget } from "../input.js";
 import {
   addWeightedColumns,
   columnMeans,
@@ -14,7 +15,6 @@ import {
   type DesignMatrix,
   designMatrix,
   mean,
-  regressionTarget,
 } from "./data.js";
 
 export interface LinearRegressorState {

@@ -4,7 +4,7 @@
  */
 import type { EstimatorJSON } from "../../core/protocol.js";
 import { registerKind } from "../../core/protocol.js";
-import { invalidParam } from "./data.js";
+import { invalidParam } from "../input.js";
 import { choleskySolve, gram, lstsq, xtv } from "./lstsq.js";
 import {
   type CenteredProblem,

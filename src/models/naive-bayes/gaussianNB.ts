@@ -8,7 +8,7 @@ import { MlshipError, NotFittedError } from "../../core/errors.js";
 import { type Column, categorical, type Frame } from "../../core/frame.js";
 import type { Classifier, EstimatorJSON } from "../../core/protocol.js";
 import { registerKind } from "../../core/protocol.js";
-import { accuracy, classTarget, featureMatrix, invalidParam, levelCodes } from "../neighbors/input.js";
+import { accuracy, classTarget, featureMatrix, invalidParam, levelCodes } from "../input.js";
 
 export type GaussianNBParams = {
   /** Prior probability of each class, in class (level) order; null estimates them from the class counts. */

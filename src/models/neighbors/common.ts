@@ -4,7 +4,7 @@
  */
 import { MlshipError } from "../../core/errors.js";
 import type { Frame } from "../../core/frame.js";
-import { featureMatrix, invalidParam, rowMajor } from "./input.js";
+import { featureMatrix, invalidParam, rowMajor } from "../input.js";
 import { kNearest, type Neighbours } from "./search.js";
 
 export type KNeighborsParams = {

@@ -7,6 +7,7 @@ import { NotFittedError } from "../../core/errors.js";
 import { type Column, categorical, type Frame } from "../../core/frame.js";
 import type { Classifier, EstimatorJSON } from "../../core/protocol.js";
 import { registerKind } from "../../core/protocol.js";
+import { accuracy, classTarget, levelCodes } from "../input.js";
 import {
   checkEnoughRows,
   type KNeighborsParams,
@@ -15,7 +16,6 @@ import {
   queryNeighbours,
   trainingRows,
 } from "./common.js";
-import { accuracy, classTarget, levelCodes } from "./input.js";
 
 export type KNeighborsClassifierParams = KNeighborsParams;
 

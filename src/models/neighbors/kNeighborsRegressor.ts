@@ -6,6 +6,7 @@ import { NotFittedError } from "../../core/errors.js";
 import { type Column, type Frame, numeric } from "../../core/frame.js";
 import type { EstimatorJSON, Predictor } from "../../core/protocol.js";
 import { registerKind } from "../../core/protocol.js";
+import { r2, regressionTarget } from "../input.js";
 import {
   checkEnoughRows,
   type KNeighborsParams,
@@ -14,7 +15,6 @@ import {
   queryNeighbours,
   trainingRows,
 } from "./common.js";
-import { r2, regressionTarget } from "./input.js";
 
 export type KNeighborsRegressorParams = KNeighborsParams;
 

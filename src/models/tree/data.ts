@@ -4,15 +4,7 @@
  */
 import { MlshipError } from "../../core/errors.js";
 import type { Column, Frame } from "../../core/frame.js";
-
-export function invalidParam(kind: string, name: string, value: unknown, expected: string): MlshipError {
-  return new MlshipError({
-    what: `${kind}: invalid ${name} ${JSON.stringify(value)}`,
-    where: `params.${name}`,
-    fix: `use ${expected}`,
-    code: "E_MODEL_PARAM",
-  });
-}
+import { invalidParam } from "../input.js";
 
 /**
  * The features as a column-major float32 matrix, as sklearn's trees see them (they cast X to float32, so

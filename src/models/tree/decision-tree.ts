@@ -7,6 +7,7 @@ import { type Column, categorical, type Frame, numeric } from "../../core/frame.
 import type { Classifier, EstimatorJSON, Predictor } from "../../core/protocol.js";
 import { registerKind } from "../../core/protocol.js";
 import { Random } from "../../core/random.js";
+import { invalidParam } from "../input.js";
 import {
   addTreePrediction,
   computeRanks,
@@ -23,7 +24,6 @@ import {
   checkTreeParams,
   classTarget,
   featureMatrix,
-  invalidParam,
   type MaxFeatures,
   numericScoreTarget,
   r2Score,

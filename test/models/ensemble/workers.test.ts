@@ -1,6 +1,6 @@
 /**
  * The worker-thread path only exists in compiled JavaScript (the worker script is dist/.../forest-worker.js).
- * This test transpiles the forest's module closure (src/core, src/models/tree, src/models/ensemble) to a
+ * This test transpiles the forest's module closure (src/core, src/models, src/models/tree, src/models/ensemble) to a
  * temporary directory, fits there with two worker threads, and checks the trees are exactly those grown
  * in this thread from the TypeScript sources with the same seed.
  */
@@ -29,7 +29,7 @@ function transpile(dir: string): void {
 
 describe("RandomForest in worker threads (compiled)", () => {
   it("grows the same trees with 2 workers as in this thread", async () => {
-    for (const dir of ["core", "models/tree", "models/ensemble"]) transpile(dir);
+    for (const dir of ["core", "models", "models/tree", "models/ensemble"]) transpile(dir);
     writeFileSync(join(out, "package.json"), '{"type":"module"}');
     const compiled = (await import(
       pathToFileURL(join(out, "models/ensemble/index.js")).href

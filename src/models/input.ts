@@ -1,10 +1,9 @@
 /**
- * Input checks and conversions shared by the neighbour, naive Bayes, clustering and dummy models: they
- * turn user mistakes (text columns, missing values, wrong target type, too few classes) into MlshipErrors
+ * Input checks and conversions shared by the models: they turn user mistakes (text columns, missing values, wrong target type, too few classes) into MlshipErrors
  * before any numeric kernel sees the data.
  */
-import { MlshipError } from "../../core/errors.js";
-import { type Column, columnLength, type Frame } from "../../core/frame.js";
+import { MlshipError } from "../core/errors.js";
+import { type Column, columnLength, type Frame } from "../core/frame.js";
 
 export interface FeatureMatrix {
   /** Column-major n x p. */
