@@ -12,8 +12,8 @@ export interface FeatureMatrix {
   nCols: number;
 }
 
-/** The numeric matrix of `X` in the order of `names` (the fitted features when predicting). */
-export function featureMatrix(X: Frame, kind: string, names: readonly string[] = X.names): FeatureMatrix {
+/** Every fitted feature is present and numeric (or boolean), else an error naming the column. */
+export function checkFeatureColumns(X: Frame, kind: string, names: readonly string[]): void {
   for (const name of names) {
     if (!X.has(name)) {
       throw new MlshipError({
@@ -28,11 +28,16 @@ export function featureMatrix(X: Frame, kind: string, names: readonly string[] =
       throw new MlshipError({
         what: `${kind} needs numeric features, but column "${name}" is ${type}`,
         where: `column "${name}"`,
-        fix: "add a one-hot / ordinal encoder before the model",
+        fix: "add a one-hot encoder (or an ordinal encoder) for categorical columns before the model",
         code: "E_MODEL_INPUT_TYPE",
       });
     }
   }
+}
+
+/** The numeric matrix of `X` in the order of `names` (the fitted features when predicting). */
+export function featureMatrix(X: Frame, kind: string, names: readonly string[] = X.names): FeatureMatrix {
+  checkFeatureColumns(X, kind, names);
   const m = X.toMatrix(names);
   const n = m.nRows;
   for (let j = 0; j < m.nCols; j++) {

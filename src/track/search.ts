@@ -403,6 +403,18 @@ function encodeToken(offset: number, digest: string): string {
   return Buffer.from(JSON.stringify({ o: offset, q: digest })).toString("base64url");
 }
 
+/** One page of `max` rows out of `max + 1` fetched, with a token for the next page when there is one. */
+function pageOf<T>(
+  rows: T[],
+  max: number,
+  offset: number,
+  digest: string,
+): { rows: T[]; nextPageToken?: string } {
+  return rows.length > max
+    ? { rows: rows.slice(0, max), nextPageToken: encodeToken(offset + max, digest) }
+    : { rows };
+}
+
 function decodeToken(token: string | undefined, digest: string): number {
   if (!token) return 0;
   let parsed: { o?: unknown; q?: unknown } | null = null;
@@ -518,11 +530,7 @@ export async function searchRunRows(store: Store, options: SearchRunsOptions) {
     .limit(max + 1)
     .offset(offset)
     .execute();
-  const more = rows.length > max;
-  return {
-    rows: more ? rows.slice(0, max) : rows,
-    nextPageToken: more ? encodeToken(offset + max, digest) : undefined,
-  };
+  return pageOf(rows, max, offset, digest);
 }
 
 // ---- experiments ------------------------------------------------------------------------------------
@@ -559,9 +567,5 @@ export async function searchExperimentRows(store: Store, options: SearchOptions)
     .limit(max + 1)
     .offset(offset)
     .execute();
-  const more = rows.length > max;
-  return {
-    rows: more ? rows.slice(0, max) : rows,
-    nextPageToken: more ? encodeToken(offset + max, digest) : undefined,
-  };
+  return pageOf(rows, max, offset, digest);
 }

@@ -4,6 +4,7 @@
  */
 import { MlshipError } from "../../core/errors.js";
 import type { Frame } from "../../core/frame.js";
+import { checkFeatureColumns } from "../input.js";
 
 export interface DesignMatrix {
   /**
@@ -28,24 +29,11 @@ export function designMatrix(X: Frame, kind: string, names: readonly string[] = 
  * clean batch is read once instead of twice; `assertFinite` then names the culprit.
  */
 export function designColumns(X: Frame, kind: string, names: readonly string[] = X.names): DesignMatrix {
+  checkFeatureColumns(X, kind, names);
   const columns = names.map((name) => {
-    if (!X.has(name)) {
-      throw new MlshipError({
-        what: `${kind} was fitted with column "${name}", which this data does not have`,
-        where: `columns: ${X.names.join(", ")}`,
-        fix: "pass the same feature columns (after the same preprocessing) as at fit time",
-        code: "E_MODEL_MISSING_FEATURE",
-      });
-    }
     const c = X.column(name);
-    if (c.type === "numeric") return c.values;
     if (c.type === "boolean") return Float64Array.from(c.values, (b) => (b === -1 ? Number.NaN : b));
-    throw new MlshipError({
-      what: `${kind} needs numeric features, but column "${name}" is ${c.type}`,
-      where: `column "${name}"`,
-      fix: "add an imputer / one-hot encoder before the model",
-      code: "E_MODEL_INPUT_TYPE",
-    });
+    return X.numeric(name);
   });
   return { columns, nRows: X.nRows, nCols: names.length };
 }

@@ -4,7 +4,7 @@
  */
 import { MlshipError } from "../../core/errors.js";
 import type { Column, Frame } from "../../core/frame.js";
-import { invalidParam } from "../input.js";
+import { checkFeatureColumns, invalidParam } from "../input.js";
 
 /**
  * The features as a column-major float32 matrix, as sklearn's trees see them (they cast X to float32, so
@@ -16,25 +16,7 @@ export function featureMatrix(
   names: readonly string[] = X.names,
   shared = false,
 ): { data: Float32Array; nRows: number; nCols: number } {
-  for (const name of names) {
-    if (!X.has(name)) {
-      throw new MlshipError({
-        what: `${kind} was fitted with column "${name}", which this data does not have`,
-        where: `columns: ${X.names.join(", ")}`,
-        fix: "pass the same feature columns (after the same preprocessing) as at fit time",
-        code: "E_MODEL_MISSING_FEATURE",
-      });
-    }
-    const type = X.column(name).type;
-    if (type !== "numeric" && type !== "boolean") {
-      throw new MlshipError({
-        what: `${kind} needs numeric features, but column "${name}" is ${type}`,
-        where: `column "${name}"`,
-        fix: "add a one-hot or ordinal encoder for categorical columns before the model",
-        code: "E_MODEL_INPUT_TYPE",
-      });
-    }
-  }
+  checkFeatureColumns(X, kind, names);
   const m = X.toMatrix(names);
   const n = m.nRows;
   const size = m.data.length;
