@@ -93,14 +93,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }),
   );
 
-  await registerDocs(app);
+  const host = new ModelHost(options.store, options);
+  await registerDocs(app, options.store, host);
   registerHealth(app, options.store);
   await app.register(registerApi(options.store), { prefix: "/api/v1" });
   await app.register(registerKeyRoutes(options.store), { prefix: "/api/v1" });
   await app.register(registerMlflow(options.store), { prefix: "/api/2.0/mlflow" });
   // MLflow's web UI calls the same API under /ajax-api; listed once in the OpenAPI document.
   await app.register(registerMlflow(options.store, { hidden: true }), { prefix: "/ajax-api/2.0/mlflow" });
-  const host = new ModelHost(options.store, options);
   app.addHook("onReady", async () => host.start());
   app.addHook("onClose", async () => host.stop());
   await app.register(registerPredict(host, options));

@@ -1,11 +1,11 @@
 /**
  * Models in a running server: ready only once the default model is loaded, aliases moved by another
  * store handle (as another process would) picked up within 5 s without a failed request, and the
- * fallback alias served when the champion's artifact is corrupt.
+ * fallback alias served when the champion's artifact is corrupt or its alias is deleted.
  */
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { getModelVersion, rollbackAlias, setAlias } from "../../src/registry/index.js";
+import { deleteAlias, getModelVersion, rollbackAlias, setAlias } from "../../src/registry/index.js";
 import { openStore } from "../../src/store/index.js";
 import { startServer, type TestServer } from "./helpers.js";
 import { penguin, penguins, register } from "./predict-helpers.js";
@@ -87,5 +87,43 @@ describe("model lifecycle", () => {
     expect(ready.status).toBe(200);
     expect(ready.json).toMatchObject({ status: "ready", version: 1, alias: "fallback" });
     expect(ready.json.fallback).toContain("champion unavailable");
+  }, 60_000);
+
+  it("falls back within 5 s when another process deletes the champion alias, failing no request", async () => {
+    s = await startServer({ defaultModel: "penguins" });
+    await register(s.store, "penguins", await penguins.logistic(), "fallback");
+    await register(s.store, "penguins", await penguins.tree(), "champion");
+    expect((await predict(s)).json.model).toEqual({ name: "penguins", version: 2, alias: "champion" });
+    const other = await openStore(s.store.path);
+    const statuses: number[] = [];
+    const until = async (check: (model: { version: number; fallback?: string }) => boolean) => {
+      const started = Date.now();
+      for (;;) {
+        const r = await predict(s!);
+        statuses.push(r.status);
+        if (r.status === 200 && check(r.json.model)) return Date.now() - started;
+        if (Date.now() - started > 10_000) throw new Error("the server never switched");
+      }
+    };
+    try {
+      await deleteAlias(other, { name: "penguins", alias: "champion", actor: "ops", reason: "bad model" });
+      expect(await until((m) => m.version === 1 && m.fallback !== undefined)).toBeLessThan(5000);
+      const ready = await s.call("GET", "/readyz");
+      expect(ready.json).toMatchObject({ status: "ready", version: 1, alias: "fallback" });
+      expect(ready.json.fallback).toContain("champion");
+      // A new champion takes over again, and the answers stop naming the fallback.
+      await setAlias(other, {
+        name: "penguins",
+        alias: "champion",
+        version: 2,
+        actor: "ops",
+        force: true,
+        reason: "fixed",
+      });
+      expect(await until((m) => m.version === 2 && m.fallback === undefined)).toBeLessThan(5000);
+    } finally {
+      await other.close();
+    }
+    expect(statuses.every((st) => st === 200)).toBe(true);
   }, 60_000);
 });
