@@ -21,6 +21,8 @@ export const ARTIFACT_FORMAT_VERSION = 1;
 export type SpecExcerpt = Pick<Spec, "name" | "objective" | "task" | "metric" | "pii"> & {
   target?: string;
   positiveClass?: string | number | boolean;
+  /** The row key column (`features.key`): the server logs it beside predictions, never scores it. */
+  key?: string;
 };
 
 export interface ArtifactPayload {
@@ -65,7 +67,15 @@ const payloadSchema = z.object({
   target: z
     .object({ name: z.string(), type: z.string(), classes: z.array(z.string()).optional() })
     .optional(),
-  spec: z.object({ name: z.string(), task: z.string() }).passthrough(),
+  // Optional fields stay optional: artifacts written before they existed still load.
+  spec: z
+    .object({
+      name: z.string(),
+      task: z.string(),
+      key: z.string().optional(),
+      pii: z.array(z.string()).optional(),
+    })
+    .passthrough(),
   dataFingerprint: z.string(),
   metadata: z.record(z.string(), z.unknown()),
 });

@@ -252,6 +252,7 @@ function specExcerpt(spec: Spec): SaveOptions["spec"] {
     task: spec.task,
     metric: spec.metric,
     pii: spec.pii,
+    ...(spec.features.key === undefined ? {} : { key: spec.features.key }),
     ...(spec.target ? { target: spec.target } : {}),
     ...(spec.positiveClass === undefined ? {} : { positiveClass: spec.positiveClass }),
   };

@@ -15,13 +15,17 @@ export interface Translated {
   body: ErrorBody;
   /** True when the failure is ours (a bug or the store failing), so it deserves an error log line. */
   serverFault: boolean;
+  /** Seconds for a Retry-After header: the error says when trying again makes sense. */
+  retryAfter?: number;
 }
 
 /** Status by code prefix, as agreed across layers (see the issue 4 contract). */
 export function statusForCode(code: string): number {
   if (code.startsWith("E_NOT_FOUND")) return 404;
   if (code.startsWith("E_EXISTS") || code.startsWith("E_GUARD")) return 409;
-  if (code === "E_STORE_BUSY") return 503;
+  if (code === "E_STORE_BUSY" || code.startsWith("E_BUSY")) return 503;
+  // The server's own setup (e.g. the PII hashing key) failing is not the caller's to fix.
+  if (code.startsWith("E_CONFIG")) return 500;
   if (code.startsWith("E_STORE")) return 500;
   // Every other MlshipError is, by its definition, something the caller can fix.
   return 400;
@@ -55,9 +59,12 @@ const frameworkCodes: Record<number, { code: string; fix: string }> = {
 export function translate(err: unknown, requestId: string): Translated {
   if (err instanceof MlshipError) {
     const status = statusForCode(err.code);
+    const retryAfter = (err.data as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
     return {
       status,
-      serverFault: status >= 500,
+      // A full queue is load, not a fault: it must not flood the error log at the moment it is busiest.
+      serverFault: status >= 500 && !err.code.startsWith("E_BUSY"),
+      ...(typeof retryAfter === "number" ? { retryAfter } : {}),
       body: {
         error: {
           code: err.code,

@@ -3,6 +3,7 @@
  * the prediction API (predict/) and the OpenAPI document. `buildServer` returns the Fastify instance
  * without listening, so tests and the CLI choose the address; the store stays the caller's to close.
  */
+import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Store } from "../store/index.js";
 import { registerApi } from "./api/index.js";
@@ -11,6 +12,8 @@ import { registerDocs } from "./docs.js";
 import { translate } from "./errors.js";
 import { registerHealth } from "./health.js";
 import { registerJsonParser } from "./json.js";
+import { PredictionLog, type PredictionLogOptions, registerFeedback } from "./log/index.js";
+import { type MetricsOptions, registerMetrics, ServerMetrics } from "./metrics/index.js";
 import { registerMlflow } from "./mlflow/index.js";
 import {
   ModelHost,
@@ -38,6 +41,10 @@ export interface ServerOptions extends ModelHostOptions, PredictOptions, Securit
   actor?: string;
   /** PEM certificate and private key: serve HTTPS instead of HTTP. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Every prediction row to the store's prediction_log (see log/); on by default, false turns it off. */
+  predictionLog?: PredictionLogOptions | false;
+  /** `GET /metrics` and the counting behind it; on by default. */
+  metrics?: boolean | MetricsOptions;
 }
 
 declare module "fastify" {
@@ -54,9 +61,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
     // Request ids go into every log line and into 500 bodies, so a report can be matched to the log.
     requestIdHeader: false,
+    // Unique across processes and restarts, since feedback names predictions by request id.
     genReqId: (() => {
+      const processId = randomBytes(6).toString("hex");
       let n = 0;
-      return () => `req-${(++n).toString(36)}`;
+      return () => `req-${processId}-${(++n).toString(36)}`;
     })(),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
   });
@@ -70,6 +79,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.decorateRequest("actor", "");
   app.addHook("onRequest", async (request) => {
     request.actor = actor;
+  });
+  // Every answer names its request id (MLflow's /invocations body has no room for it).
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
   });
   registerSecurity(app, options.store, options);
   // A request without a body is an empty message (as MLflow's server reads it), so routes report
@@ -93,8 +106,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }),
   );
 
-  const host = new ModelHost(options.store, options);
+  // Told of model loads by the host.
+  const metrics = options.metrics === false ? undefined : new ServerMetrics();
+  const host = new ModelHost(
+    options.store,
+    metrics
+      ? { ...options, modelListeners: [...(options.modelListeners ?? []), metrics.modelListener] }
+      : options,
+  );
+  metrics?.watch(host);
   await registerDocs(app, options.store, host);
+  // After the docs (so /metrics is documented), before the other routes (so they count).
+  if (metrics) registerMetrics(app, metrics, typeof options.metrics === "object" ? options.metrics : {});
   registerHealth(app, options.store);
   await app.register(registerApi(options.store), { prefix: "/api/v1" });
   await app.register(registerKeyRoutes(options.store), { prefix: "/api/v1" });
@@ -103,7 +126,24 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(registerMlflow(options.store, { hidden: true }), { prefix: "/ajax-api/2.0/mlflow" });
   app.addHook("onReady", async () => host.start());
   app.addHook("onClose", async () => host.stop());
-  await app.register(registerPredict(host, options));
-  await app.register(registerInvocations(host, options));
+  // Told of every prediction before it is answered; flushed on close,
+  // before the caller closes the store.
+  const predictionLog =
+    options.predictionLog === false ? null : new PredictionLog(options.store, options.predictionLog, app.log);
+  app.decorate("predictionLog", predictionLog);
+  if (predictionLog) {
+    app.addHook("onReady", async () => predictionLog.start());
+    app.addHook("onClose", async () => predictionLog.close());
+  }
+  if (predictionLog) metrics?.watchQueue(predictionLog);
+  // Metrics count after the log took the rows, so a refused request counts no prediction.
+  const observers = [
+    ...(predictionLog ? [predictionLog] : []),
+    ...(metrics ? [metrics.observer] : []),
+    ...(options.observers ?? []),
+  ];
+  await app.register(registerPredict(host, { ...options, observers }));
+  await app.register(registerInvocations(host, { ...options, observers }));
+  await app.register(registerFeedback(host, options.store, predictionLog, options));
   return app;
 }

@@ -258,6 +258,60 @@ export const migrations: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 3,
+    name: "prediction log and feedback",
+    async up(db, dialect) {
+      const t = types(dialect);
+      // One row per scored row. (request_id, row_index) is the key, so a batch replayed from a spool
+      // file after a crash inserts nothing twice. Rows are never updated: labels live in their own table.
+      await db.schema
+        .createTable("prediction_log")
+        .addColumn("request_id", "text", (c) => c.notNull())
+        .addColumn("row_index", t.int, (c) => c.notNull())
+        .addColumn("model", "text", (c) => c.notNull())
+        .addColumn("version", t.int, (c) => c.notNull())
+        .addColumn("alias", "text")
+        .addColumn("fallback", "text")
+        .addColumn("endpoint", "text", (c) => c.notNull())
+        .addColumn("at", t.int, (c) => c.notNull())
+        .addColumn("latency_ms", t.real, (c) => c.notNull())
+        .addColumn("row_key", "text")
+        .addColumn("inputs", "text", (c) => c.notNull())
+        .addColumn("pii", "text")
+        .addColumn("prediction", "text", (c) => c.notNull())
+        .addColumn("probabilities", "text")
+        .addPrimaryKeyConstraint("prediction_log_pk", ["request_id", "row_index"])
+        .execute();
+      // Drift and performance read windows of one model (or one version) by time, or its latest rows.
+      await db.schema
+        .createIndex("prediction_log_model_version_at")
+        .on("prediction_log")
+        .columns(["model", "version", "at"])
+        .execute();
+      await db.schema
+        .createIndex("prediction_log_model_at")
+        .on("prediction_log")
+        .columns(["model", "at"])
+        .execute();
+      // Labels arrive hours later, possibly before the prediction's batch left the queue or a spool
+      // file, so they are kept apart and joined on (request_id, row_index); a re-sent label replaces.
+      await db.schema
+        .createTable("prediction_feedback")
+        .addColumn("request_id", "text", (c) => c.notNull())
+        .addColumn("row_index", t.int, (c) => c.notNull())
+        .addColumn("model", "text", (c) => c.notNull())
+        .addColumn("label", "text", (c) => c.notNull())
+        .addColumn("labelled_at", t.int, (c) => c.notNull())
+        .addPrimaryKeyConstraint("prediction_feedback_pk", ["request_id", "row_index"])
+        .execute();
+      await db.schema
+        .createIndex("prediction_feedback_model_at")
+        .on("prediction_feedback")
+        .columns(["model", "labelled_at"])
+        .execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion: number = migrations[migrations.length - 1].version;

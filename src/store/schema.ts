@@ -175,6 +175,47 @@ export interface ApiKeysTable {
   revoked_at: number | null;
 }
 
+/**
+ * One scored row, written by the server's prediction log in batches. JSON columns are text: `inputs`
+ * the model's fields as the client sent them (PII columns as keyed hashes), `pii` the PII fields sent
+ * beside them (hashed), `prediction` the predicted value, `probabilities` each class's probability.
+ */
+export interface PredictionLogTable {
+  /** Unique across processes and restarts (`req-<process>-<n>`), what feedback refers to. */
+  request_id: string;
+  /** 0-based row within the request. */
+  row_index: number;
+  model: string;
+  version: number;
+  /** The alias the request named (or champion); null when it named a version. */
+  alias: string | null;
+  /** Why the fallback alias answered instead of the champion. */
+  fallback: string | null;
+  /** "predict", "batch" or "invocations". */
+  endpoint: string;
+  /** When the request arrived. */
+  at: number;
+  /** Validation and scoring time of the request (of the chunk, for batches). */
+  latency_ms: number;
+  /** The spec's key column, in clear, for joining business data. */
+  row_key: string | null;
+  inputs: string;
+  pii: string | null;
+  prediction: string;
+  probabilities: string | null;
+}
+
+/** Ground truth for logged predictions; the last label sent for a row wins. */
+export interface PredictionFeedbackTable {
+  request_id: string;
+  row_index: number;
+  /** The model named by the feedback request. */
+  model: string;
+  /** JSON: the class (as a string) for classifiers, the number for regressors. */
+  label: string;
+  labelled_at: number;
+}
+
 export interface StoreSchema {
   mlship_schema: SchemaVersionTable;
   experiments: ExperimentsTable;
@@ -194,4 +235,6 @@ export interface StoreSchema {
   model_aliases: ModelAliasesTable;
   audit_log: AuditLogTable;
   api_keys: ApiKeysTable;
+  prediction_log: PredictionLogTable;
+  prediction_feedback: PredictionFeedbackTable;
 }

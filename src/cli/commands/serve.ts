@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import type { FastifyInstance } from "fastify";
 import { MlshipError } from "../../core/errors.js";
 import { isLoopback } from "../../serve/address.js";
 import { authEnabled, defaultRateLimit } from "../../serve/auth/index.js";
-import { openStore, resolveStorePath } from "../../store/index.js";
+import { send, workerSlot } from "../../serve/cluster/worker.js";
+import { openStore, resolveStorePath, type Store } from "../../store/index.js";
 import { say, yellow } from "../output.js";
 
 interface ServeOptions {
@@ -18,7 +20,35 @@ interface ServeOptions {
   corsOrigin?: string;
   tlsCert?: string;
   tlsKey?: string;
+  workers: string;
+  predictionLog: boolean;
+  logQueue: number;
+  piiKeyFile?: string;
 }
+
+function logQueueOf(text: string): number {
+  const rows = Number(text);
+  if (!Number.isInteger(rows) || rows < 1) {
+    throw new MlshipError({
+      what: `--log-queue must be a whole number of rows of at least 1, got ${text}`,
+      fix: "e.g. --log-queue 100000 (predictions are refused with 503 while that many wait for the store)",
+      code: "E_USAGE",
+    });
+  }
+  return rows;
+}
+
+/** What the command line asks for, checked once (by the primary and again by each worker). */
+interface Settings {
+  opts: ServeOptions;
+  port: number;
+  maxRows: number;
+  rateLimit: number;
+  tls: { cert: Buffer; key: Buffer } | undefined;
+  workers: number;
+}
+
+const maxWorkers = 64;
 
 function rateOf(text: string): number {
   const rate = Number(text);
@@ -79,6 +109,128 @@ function portOf(text: string): number {
   return port;
 }
 
+function workersOf(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > maxWorkers) {
+    throw new MlshipError({
+      what: `--workers must be a whole number from 1 to ${maxWorkers}, got ${text}`,
+      fix: "e.g. --workers 2 (one per CPU core at most; 1 serves in this process)",
+      code: "E_USAGE",
+    });
+  }
+  return n;
+}
+
+/** SIGTERM or SIGINT, listened for before the address is announced: whoever reads it may stop us at once. */
+function stopSignal(): Promise<string> {
+  return new Promise<string>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+}
+
+async function listen(
+  store: Store,
+  s: Settings,
+  worker?: string,
+): Promise<{ app: FastifyInstance; address: string }> {
+  // Fastify and its plugins are only loaded for `serve`, so every other command starts faster.
+  const { buildServer } = await import("../../serve/index.js");
+  const { opts } = s;
+  const app = await buildServer({
+    store,
+    logger: { level: opts.logLevel },
+    actor: "api",
+    maxRows: s.maxRows,
+    ...(opts.model === undefined ? {} : { defaultModel: opts.model }),
+    rateLimit: s.rateLimit,
+    ...(opts.corsOrigin === undefined ? {} : { corsOrigin: opts.corsOrigin }),
+    ...(s.tls === undefined ? {} : { tls: s.tls }),
+    ...(worker === undefined ? {} : { metrics: { worker } }),
+    predictionLog: opts.predictionLog && {
+      capacity: opts.logQueue,
+      ...(opts.piiKeyFile === undefined ? {} : { piiKeyFile: opts.piiKeyFile }),
+    },
+  });
+  try {
+    return { app, address: await app.listen({ host: opts.host, port: s.port }) };
+  } catch (err) {
+    await app.close();
+    throw new MlshipError({
+      what: `cannot listen on ${opts.host}:${s.port} (${(err as Error).message})`,
+      fix: "choose another --port, or stop the process using this one",
+      code: "E_SERVE_LISTEN",
+    });
+  }
+}
+
+/** Stop accepting, let in-flight requests finish (and the prediction log flush), then close the store. */
+async function drain(app: FastifyInstance, store: Store): Promise<void> {
+  // A client that never reads its response would otherwise hold the shutdown open forever.
+  const deadline = setTimeout(() => app.server.closeAllConnections(), 10_000).unref();
+  await app.close();
+  clearTimeout(deadline);
+  await store.close();
+}
+
+const announce = (storePath: string, address: string, workers: number) =>
+  say(
+    `mlship serving ${storePath}${workers > 1 ? ` with ${workers} workers` : ""} on ${address} ` +
+      `(docs: ${address}/docs, MLflow: ${address}/api/2.0/mlflow)`,
+  );
+
+/**
+ * One worker of `--workers N`: serves like the single process, but reports to the primary instead of
+ * the terminal (the primary prints one error for all), and drains when the primary says so.
+ */
+async function runWorker(s: Settings, slot: string): Promise<void> {
+  // A terminal's Ctrl-C reaches the whole process group; the primary answers it by telling every
+  // worker to stop, and a worker ending on its own first would be restarted.
+  process.on("SIGINT", () => undefined);
+  const stopped = new Promise<void>((resolve) => {
+    // SIGTERM to one worker drains it; the primary then starts a fresh one (a rolling restart).
+    process.once("SIGTERM", () => resolve());
+    process.on("message", (m: unknown) => {
+      if ((m as { mlship?: unknown } | null)?.mlship === "stop") resolve();
+    });
+  });
+  let store: Store | undefined;
+  let served: { app: FastifyInstance; address: string };
+  try {
+    store = await openStore(resolveStorePath({ store: s.opts.store }));
+    served = await listen(store, s, slot);
+  } catch (err) {
+    await store?.close().catch(() => undefined);
+    const e =
+      err instanceof MlshipError
+        ? err.toJSON()
+        : { what: err instanceof Error ? err.message : String(err), code: "E_INTERNAL" };
+    send({ mlship: "failed", error: { what: e.what, where: e.where, fix: e.fix, code: e.code } }, () =>
+      process.exit(1),
+    );
+    return;
+  }
+  send({ mlship: "ready", address: served.address });
+  await stopped;
+  await drain(served.app, store);
+  // The IPC channel to the primary would keep this process alive.
+  process.exit(0);
+}
+
+async function runPrimary(s: Settings, store: Store): Promise<void> {
+  const path = store.path;
+  // Each worker opens the store itself; the primary only made sure it exists and is migrated.
+  await store.close();
+  const { WorkerCluster } = await import("../../serve/cluster/primary.js");
+  const workers = new WorkerCluster({ workers: s.workers, say });
+  const stopped = stopSignal();
+  const address = await workers.start();
+  announce(path, address, s.workers);
+  const signal = await Promise.race([stopped, workers.failed]);
+  say(`${signal}: shutting down`);
+  await workers.stop();
+}
+
 export function registerServe(program: Command): void {
   program
     .command("serve")
@@ -97,11 +249,29 @@ export function registerServe(program: Command): void {
     .option("--cors-origin <origin>", "let browser pages from this origin call the API (default: none)")
     .option("--tls-cert <file>", "PEM certificate: serve HTTPS (with --tls-key)")
     .option("--tls-key <file>", "PEM private key of --tls-cert")
+    .option("--workers <n>", `processes serving the port (1-${maxWorkers}); 1 serves in this process`, "1")
+    .option("--no-prediction-log", "do not record predictions in the store")
+    .option(
+      "--log-queue <rows>",
+      "prediction rows held in memory for the store before 503s",
+      logQueueOf,
+      100_000,
+    )
+    .option(
+      "--pii-key-file <file>",
+      "key for hashing PII in the prediction log (default: MLSHIP_PII_KEY_FILE, else ~/.config/mlship/pii.key)",
+    )
     .action(async (opts: ServeOptions) => {
-      const port = portOf(opts.port);
-      const maxRows = maxRowsOf(opts.maxRows);
-      const rateLimit = rateOf(opts.rateLimit);
-      const tls = tlsOf(opts);
+      const s: Settings = {
+        opts,
+        port: portOf(opts.port),
+        maxRows: maxRowsOf(opts.maxRows),
+        rateLimit: rateOf(opts.rateLimit),
+        tls: tlsOf(opts),
+        workers: workersOf(opts.workers),
+      };
+      const slot = workerSlot();
+      if (slot !== undefined) return runWorker(s, slot);
       const store = await openStore(resolveStorePath({ store: opts.store }));
       // Without keys the server authenticates no one, which is only safe when no one else can reach it.
       if (!isLoopback(opts.host) && !(await authEnabled(store))) {
@@ -121,44 +291,18 @@ export function registerServe(program: Command): void {
           ),
         );
       }
-      // Fastify and its plugins are only loaded for `serve`, so every other command starts faster.
-      const { buildServer } = await import("../../serve/index.js");
-      const app = await buildServer({
-        store,
-        logger: { level: opts.logLevel },
-        actor: "api",
-        maxRows,
-        ...(opts.model === undefined ? {} : { defaultModel: opts.model }),
-        rateLimit,
-        ...(opts.corsOrigin === undefined ? {} : { corsOrigin: opts.corsOrigin }),
-        ...(tls === undefined ? {} : { tls }),
-      });
-      // Listening for signals before announcing the address: whoever reads it may stop us at once.
-      const stopped = new Promise<string>((resolve) => {
-        process.once("SIGTERM", () => resolve("SIGTERM"));
-        process.once("SIGINT", () => resolve("SIGINT"));
-      });
-      let address: string;
+      if (s.workers > 1) return runPrimary(s, store);
+      const stopped = stopSignal();
+      let served: { app: FastifyInstance; address: string };
       try {
-        address = await app.listen({ host: opts.host, port });
+        served = await listen(store, s);
       } catch (err) {
         await store.close();
-        throw new MlshipError({
-          what: `cannot listen on ${opts.host}:${port} (${(err as Error).message})`,
-          fix: "choose another --port, or stop the process using this one",
-          code: "E_SERVE_LISTEN",
-        });
+        throw err;
       }
-      say(
-        `mlship serving ${store.path} on ${address} (docs: ${address}/docs, MLflow: ${address}/api/2.0/mlflow)`,
-      );
+      announce(store.path, served.address, 1);
       const signal = await stopped;
-      // Stop accepting, let in-flight requests finish, then close the store: nothing acknowledged is lost.
       say(`${signal}: shutting down`);
-      // A client that never reads its response would otherwise hold the shutdown open forever.
-      const deadline = setTimeout(() => app.server.closeAllConnections(), 10_000).unref();
-      await app.close();
-      clearTimeout(deadline);
-      await store.close();
+      await drain(served.app, store);
     });
 }

@@ -3,7 +3,8 @@
  * sensible default: reads need `predict` (any key), changes need `write`, and the keys themselves and
  * what changes what is served (alias moves, rollback, model and version deletes, renames) need `admin`.
  * MLflow's searches are POSTs that only read, and scoring is a POST that changes nothing, so both need
- * `predict`.
+ * `predict`. So does feedback (`POST /v1/models/{name}/feedback`): the clients that score are the ones
+ * that later learn the true outcome, and a label only annotates their own predictions.
  */
 import type { Role } from "./roles.js";
 

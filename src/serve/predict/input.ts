@@ -2,8 +2,12 @@
  * Turning request rows into the Frame a model was trained on. Every cell is checked against the
  * training schema and every problem is collected (by row and field) before anything is refused, so a
  * client fixes its whole batch in one round trip. Extra fields are refused, not ignored: a misspelt
- * field would otherwise silently become a missing value that the imputer papers over.
+ * field would otherwise silently become a missing value that the imputer papers over. The exceptions
+ * are the spec's key and PII columns, which a client may send beside the features: never scored, only
+ * logged (the key in clear, PII hashed), and only checked to be plain values.
  */
+
+import type { ArtifactPayload } from "../../artifact/index.js";
 import { MlshipError } from "../../core/errors.js";
 import { type Column, type ColumnType, Frame } from "../../core/frame.js";
 import type { DatasetSchema } from "../../data/index.js";
@@ -81,13 +85,30 @@ export interface RowReader {
   frame(rows: readonly Record<string, unknown>[], firstRow?: number): Frame;
 }
 
-export function rowReader(schema: DatasetSchema, options: { text?: boolean } = {}): RowReader {
+/** The spec's key and PII columns that are not features: accepted in requests, never scored. */
+export function passThroughOf(payload: Pick<ArtifactPayload, "spec" | "inputSchema">): string[] {
+  const features = new Set(payload.inputSchema.columns.map((c) => c.name));
+  const { key, pii = [] } = payload.spec;
+  return [...new Set([...(key === undefined ? [] : [key]), ...pii])].filter((c) => !features.has(c));
+}
+
+const plainValue = (v: unknown): boolean =>
+  v === null ||
+  typeof v === "string" ||
+  typeof v === "boolean" ||
+  (typeof v === "number" && Number.isFinite(v));
+
+export function rowReader(
+  schema: DatasetSchema,
+  options: { text?: boolean; passThrough?: readonly string[] } = {},
+): RowReader {
   const columns = schema.columns.map((c) => ({
     name: c.name,
     type: c.type,
     cell: options.text ? textCell(c.type) : jsonCell(c.type),
   }));
   const known = new Set(columns.map((c) => c.name));
+  const passThrough = new Set(options.passThrough ?? []);
   return {
     frame(rows, firstRow = 0) {
       const problems: RowProblem[] = [];
@@ -119,7 +140,15 @@ export function rowReader(schema: DatasetSchema, options: { text?: boolean } = {
           values[j][i] = v;
         });
         for (const key of Object.keys(record)) {
-          if (!known.has(key)) note({ row, field: key, problem: "not a field of the model's input" });
+          if (known.has(key)) continue;
+          if (!passThrough.has(key)) note({ row, field: key, problem: "not a field of the model's input" });
+          else if (!plainValue(record[key])) {
+            note({
+              row,
+              field: key,
+              problem: `the spec's key and PII fields must be a string, a finite number, true, false or null, got ${JSON.stringify(record[key])}`,
+            });
+          }
         }
       });
       if (total > 0) throw new InputError(problems, total);

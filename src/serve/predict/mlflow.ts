@@ -4,13 +4,14 @@
  * `dataframe_records`, `instances` or `inputs`, answered `{"predictions": [...]}`; errors in MLflow's
  * `{"error_code", "message"}`.
  */
+import { performance } from "node:perf_hooks";
 import type { FastifyInstance } from "fastify";
 import { MlshipError } from "../../core/errors.js";
 import { translate } from "../errors.js";
-import { InputError, recordsFromSplit, rowReader } from "./input.js";
+import { InputError, passThroughOf, recordsFromSplit, rowReader } from "./input.js";
 import type { ModelHost } from "./models.js";
 import { defaultMaxRows, type PredictOptions } from "./routes.js";
-import { score } from "./score.js";
+import { observe, score } from "./score.js";
 
 const formats = ["dataframe_split", "dataframe_records", "instances", "inputs"] as const;
 
@@ -62,10 +63,12 @@ const mlflowCodes: Record<number, string> = {
 
 export function registerInvocations(host: ModelHost, options: PredictOptions = {}) {
   const maxRows = options.maxRows ?? defaultMaxRows;
+  const observers = options.observers ?? [];
   return async (app: FastifyInstance) => {
     app.setErrorHandler((err, request, reply) => {
       const t = translate(err, request.id);
       if (t.serverFault) request.log.error({ err }, "request failed");
+      if (t.retryAfter !== undefined) reply.header("retry-after", String(t.retryAfter));
       const detail =
         err instanceof InputError
           ? `: ${err.problems.map((p) => `row ${p.row ?? "-"} ${p.field}: ${p.problem}`).join("; ")}`
@@ -104,7 +107,10 @@ export function registerInvocations(host: ModelHost, options: PredictOptions = {
         },
       },
       async (request) => {
-        const { model } = await defaultModel();
+        const receivedAt = Date.now();
+        const started = performance.now();
+        const served = await defaultModel();
+        const { model } = served;
         const records = recordsOf(request.body as Record<string, unknown>);
         if (records.length > maxRows) {
           throw new MlshipError({
@@ -112,9 +118,24 @@ export function registerInvocations(host: ModelHost, options: PredictOptions = {
             code: "E_INVALID_TOO_MANY_ROWS",
           });
         }
-        return {
-          predictions: score(model, rowReader(model.artifact.payload.inputSchema).frame(records)).predictions,
-        };
+        const payload = model.artifact.payload;
+        const scored = score(
+          model,
+          rowReader(payload.inputSchema, { passThrough: passThroughOf(payload) }).frame(records),
+        );
+        observe(observers, {
+          requestId: request.id,
+          endpoint: "invocations",
+          model,
+          ...(served.alias === undefined ? {} : { alias: served.alias }),
+          ...(served.fallbackReason === undefined ? {} : { fallback: served.fallbackReason }),
+          records,
+          firstRow: 0,
+          scored,
+          latencyMs: performance.now() - started,
+          receivedAt,
+        });
+        return { predictions: scored.predictions };
       },
     );
   };

@@ -11,11 +11,11 @@ import type { Predictor } from "../../core/protocol.js";
 import { modelOf } from "../../evaluate/predict.js";
 import {
   championAlias,
+  getModelVersion,
   getVersionByAlias,
-  loadModelVersionArtifact,
   searchRegisteredModels,
 } from "../../registry/index.js";
-import type { Store } from "../../store/index.js";
+import { getBlob, type Store } from "../../store/index.js";
 
 export const fallbackAlias = "fallback";
 
@@ -34,10 +34,27 @@ export interface Served {
   fallbackReason?: string;
 }
 
+/**
+ * What happens to registered versions as they load, for the metrics. Only versions that exist in the
+ * registry are reported, so a client naming made-up models cannot grow the metrics' label sets.
+ */
+export interface ModelHostListener {
+  loaded?(name: string, version: number, seconds: number): void;
+  loadFailed?(name: string, version: number, err: unknown): void;
+}
+
 export interface ModelHostOptions {
   /** The model `/invocations`, `/ping` and `/readyz` are about; else the store's only model. */
   defaultModel?: string;
   pollMs?: number;
+  modelListeners?: readonly ModelHostListener[];
+}
+
+/** Which version each alias the server has been asked for names, and which models fall back. */
+export interface HostSnapshot {
+  aliases: Array<{ model: string; alias: string; version: number }>;
+  /** Models whose last champion request was answered by the fallback alias. */
+  fallbacks: string[];
 }
 
 const key = (name: string, ref: string | number) => `${name}\u0000${ref}`;
@@ -47,6 +64,7 @@ export class ModelHost {
   /** Artifacts that failed verification: content-addressed, so they stay broken; not re-read per request. */
   private readonly broken = new Map<string, MlshipError>();
   private readonly aliases = new Map<string, number>();
+  private readonly fallingBack = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private onlyModel: string | undefined;
@@ -80,13 +98,14 @@ export class ModelHost {
     if (!p) {
       p = this.load(name, version);
       this.versions.set(k, p);
-      // Only a bad artifact is remembered; a busy store is worth asking again.
+      // Only a bad artifact is remembered (a corrupt blob included: it is content-addressed); a busy
+      // or closing store is worth asking again.
       p.catch((err: unknown) => {
         this.versions.delete(k);
         if (
           err instanceof MlshipError &&
-          !err.code.startsWith("E_STORE") &&
-          !err.code.startsWith("E_NOT_FOUND")
+          (err.code === "E_STORE_BLOB_CORRUPT" ||
+            (!err.code.startsWith("E_STORE") && !err.code.startsWith("E_NOT_FOUND")))
         )
           this.broken.set(k, err);
       });
@@ -97,15 +116,26 @@ export class ModelHost {
   /** The version an alias names, champion falling back to `fallback` when it is missing or unloadable. */
   async alias(name: string, alias: string = championAlias): Promise<Served> {
     try {
-      return { model: await this.version(name, await this.target(name, alias)), alias };
+      const served = { model: await this.version(name, await this.target(name, alias)), alias };
+      if (alias === championAlias) this.fallingBack.delete(name);
+      return served;
     } catch (err) {
       if (alias !== championAlias || !(err instanceof MlshipError) || err.code.startsWith("E_STORE_BUSY"))
         throw err;
       const served = await this.alias(name, fallbackAlias).catch(() => {
         throw err;
       });
+      this.fallingBack.add(name);
       return { ...served, fallbackReason: `champion unavailable: ${err.what}` };
     }
+  }
+
+  snapshot(): HostSnapshot {
+    const aliases = [...this.aliases].map(([k, version]) => {
+      const [model, alias] = k.split("\u0000");
+      return { model, alias, version };
+    });
+    return { aliases, fallbacks: [...this.fallingBack] };
   }
 
   private async target(name: string, alias: string): Promise<number> {
@@ -118,10 +148,22 @@ export class ModelHost {
   }
 
   private async load(name: string, version: number): Promise<LoadedModel> {
-    const bytes = await loadModelVersionArtifact(this.store, name, version);
-    const where = `model ${name} version ${version}`;
-    const artifact = decodeArtifact(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), where);
-    return { name, version, artifact, model: modelOf(artifact, where) };
+    // Unknown names and versions fail here, before anything is reported to the listeners.
+    const { artifactSha256 } = await getModelVersion(this.store, name, version);
+    const listeners = this.options.modelListeners ?? [];
+    const started = performance.now();
+    try {
+      const bytes = await getBlob(this.store, artifactSha256);
+      const where = `model ${name} version ${version}`;
+      const artifact = decodeArtifact(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), where);
+      const loaded = { name, version, artifact, model: modelOf(artifact, where) };
+      const seconds = (performance.now() - started) / 1000;
+      for (const l of listeners) l.loaded?.(name, version, seconds);
+      return loaded;
+    } catch (err) {
+      for (const l of listeners) l.loadFailed?.(name, version, err);
+      throw err;
+    }
   }
 
   private poll(): Promise<void> {

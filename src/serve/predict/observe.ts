@@ -30,4 +30,9 @@ export interface PredictionEvent {
 export interface PredictObserver {
   /** Throwing an MlshipError refuses the request with that error's status (e.g. 503 when the log is full). */
   scored(event: PredictionEvent): void;
+  /**
+   * Resolves once `scored` can take this many rows. A streamed batch, whose 200 has gone out and can
+   * no longer be refused, awaits it before reporting each later chunk (backpressure instead of a 503).
+   */
+  ready?(rows: number): Promise<void>;
 }

@@ -2,20 +2,42 @@
  * The prediction API: `/v1/models/{name}[@alias]/predict`, `/v1/models/{name}/versions/{n}/predict`,
  * `/v1/models/{name}/schema`, MLflow's `/invocations` and `/ping` for the default model, and `/readyz`.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { performance } from "node:perf_hooks";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { MlshipError } from "../../core/errors.js";
 import { translate } from "../errors.js";
 import { type BatchFormat, batchMediaTypes, scoreBatch } from "./batch.js";
-import { InputError, recordsFromSplit, rowReader } from "./input.js";
+import { passThroughOf, recordsFromSplit, rowReader } from "./input.js";
 import type { ModelHost, Served } from "./models.js";
+import type { PredictObserver } from "./observe.js";
 import { jsonSchemaOf } from "./schema.js";
-import { score } from "./score.js";
+import { observe, score } from "./score.js";
 
 export interface PredictOptions {
   /** Most rows one JSON request may hold; batches (CSV, NDJSON) stream and have no limit. */
   maxRows?: number;
   /** Rows scored at a time in a batch. */
   chunkRows?: number;
+  /** Told of every scored row before it is answered (the prediction log, the metrics). */
+  observers?: readonly PredictObserver[];
+}
+
+/** An error listing problems one by one (input rows, feedback labels), each kept in the 400 body. */
+interface ProblemList {
+  problems: unknown[];
+  total: number;
+}
+
+const hasProblems = (err: unknown): err is MlshipError & ProblemList =>
+  err instanceof MlshipError && Array.isArray((err as Partial<ProblemList>).problems);
+
+/** mlship's error body, with the problem list of a 400 and Retry-After on a 503 that has one. */
+export function predictErrorHandler(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+  const t = translate(err, request.id);
+  if (t.serverFault) request.log.error({ err }, "request failed");
+  if (t.retryAfter !== undefined) reply.header("retry-after", String(t.retryAfter));
+  const problems = hasProblems(err) ? { problems: err.problems, problemCount: err.total } : {};
+  return reply.status(t.status).send({ error: { ...t.body.error, ...problems } });
 }
 
 const predictBody = {
@@ -63,27 +85,47 @@ export const defaultMaxRows = 10_000;
 export function registerPredict(host: ModelHost, options: PredictOptions = {}) {
   const maxRows = options.maxRows ?? defaultMaxRows;
   const chunkRows = options.chunkRows ?? 1000;
+  const observers = options.observers ?? [];
 
   const answer = async (served: Served, request: FastifyRequest, reply: FastifyReply) => {
+    const receivedAt = Date.now();
+    const started = performance.now();
     const { model } = served;
     reply.header("x-mlship-model-version", String(model.version));
+    const named = {
+      ...(served.alias === undefined ? {} : { alias: served.alias }),
+      ...(served.fallbackReason === undefined ? {} : { fallback: served.fallbackReason }),
+    };
     const format = batchFormat(request);
     if (format) {
-      const stream = await scoreBatch(model, request.body as AsyncIterable<Buffer>, format, chunkRows);
+      const stream = await scoreBatch(model, request.body as AsyncIterable<Buffer>, format, chunkRows, {
+        requestId: request.id,
+        receivedAt,
+        observers,
+        ...named,
+      });
       return reply.type(batchMediaTypes[format]).send(stream);
     }
     const records = recordsOf(request.body as Record<string, unknown>);
     if (records.length > maxRows) throw tooMany(records.length, maxRows);
-    const X = rowReader(model.artifact.payload.inputSchema).frame(records);
-    return {
-      model: {
-        name: model.name,
-        version: model.version,
-        ...(served.alias === undefined ? {} : { alias: served.alias }),
-        ...(served.fallbackReason === undefined ? {} : { fallback: served.fallbackReason }),
-      },
+    const payload = model.artifact.payload;
+    const X = rowReader(payload.inputSchema, { passThrough: passThroughOf(payload) }).frame(records);
+    const scored = score(model, X);
+    observe(observers, {
       requestId: request.id,
-      ...score(model, X),
+      endpoint: "predict",
+      model,
+      ...named,
+      records,
+      firstRow: 0,
+      scored,
+      latencyMs: performance.now() - started,
+      receivedAt,
+    });
+    return {
+      model: { name: model.name, version: model.version, ...named },
+      requestId: request.id,
+      ...scored,
     };
   };
 
@@ -92,12 +134,7 @@ export function registerPredict(host: ModelHost, options: PredictOptions = {}) {
     app.addContentTypeParser(Object.values(batchMediaTypes), (_request, payload, done) =>
       done(null, payload),
     );
-    app.setErrorHandler((err, request, reply) => {
-      const t = translate(err, request.id);
-      if (t.serverFault) request.log.error({ err }, "request failed");
-      const problems = err instanceof InputError ? { problems: err.problems, problemCount: err.total } : {};
-      return reply.status(t.status).send({ error: { ...t.body.error, ...problems } });
-    });
+    app.setErrorHandler(predictErrorHandler);
 
     const tags = ["predict"];
     app.post<{ Params: { ref: string } }>(
