@@ -9,6 +9,7 @@ export { mlshipVersion } from "./core/version.js";
 export * from "./data/index.js";
 export * from "./evaluate/index.js";
 export * from "./models/index.js";
+export * from "./monitor/index.js";
 export * from "./prep/index.js";
 export * from "./registry/index.js";
 export { type ApiKey, createKey, listKeys, type Role, revokeKey } from "./serve/auth/index.js";

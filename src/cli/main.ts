@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { mlshipVersion } from "../core/version.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerDrift } from "./commands/drift.js";
 import { registerExperiments } from "./commands/experiments.js";
 import { registerInit } from "./commands/init.js";
 import { registerKeys } from "./commands/keys.js";
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerModels(program);
   registerSchema(program);
   registerServe(program);
+  registerDrift(program);
   registerKeys(program);
   registerDemo(program);
   return program;

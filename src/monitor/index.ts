@@ -1,0 +1,31 @@
+export {
+  categoricalSample,
+  columnSample,
+  compareSamples,
+  type DriftOptions,
+  type DriftReport,
+  type DriftSample,
+  type DriftTest,
+  defaultTest,
+  detectDrift,
+  detectDriftSamples,
+  driftTests,
+  type FeatureDrift,
+  type FeatureOptions,
+  numericSample,
+  type SamplePair,
+  summariseDrift,
+} from "./drift.js";
+export { type KsPValue, kolmogorovSf, ks2SampPValue, smirnov } from "./kolmogorov.js";
+export { sortedFinite } from "./sort.js";
+export { chi2Sf, gammaQ, logGamma } from "./special.js";
+export {
+  chi2Contingency,
+  jensenShannonDistance,
+  klDivergence,
+  ks2Samp,
+  populationStd,
+  psi,
+  wassersteinDistance,
+  wassersteinNormed,
+} from "./stats.js";
