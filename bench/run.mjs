@@ -4,7 +4,8 @@
  *   npm run build && node bench/run.mjs [--repeat N] [name ...]
  * Every process runs N times (default 3); times keep the best run, peak RSS the largest. Peers run with
  * Debian's Python (/usr/bin/python3, scikit-learn; MLSHIP_BENCH_PYTHON overrides); without it or a peer's
- * package, a benchmark reports ours only and says "peer not available".
+ * package, a benchmark reports ours only and says "peer not available". A peer with `node` args is a Node
+ * script (driving a Python server, as bench/serve.mjs --peer does) that needs the peer's Python modules.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -18,16 +19,53 @@ const resultsPath = `${here}RESULTS.md`;
 const python = process.env.MLSHIP_BENCH_PYTHON ?? "/usr/bin/python3";
 
 const time = (key, label, target) => ({ key, label, kind: "time", target });
+/** Kept as the largest over the runs and shown whole: throughput (the best run), errors and memory (the worst). */
+const most = (key, label, target) => ({ key, label, kind: "max", target });
 /** With `std`, the metric is a mean over seeds and `${key}Std` its standard deviation, shown as mean ± std. */
 const score = (key, label, target, std = false) => ({ key, label, kind: "score", target, std });
 const below = (limit) => ({ text: `< ${limit} s`, met: (o) => o < limit });
 const belowMs = (limit) => ({ text: `< ${limit} ms`, met: (o) => o < limit });
+const atMostMs = (limit) => ({ text: `<= ${limit} ms`, met: (o) => o <= limit });
 const atLeast = (limit) => ({ text: `>= ${limit}`, met: (o) => o >= limit });
 const withinOfPeer = (tol) => ({
   text: `>= peer - ${tol}`,
   met: (o, p) => (p === undefined ? null : o >= p - tol),
 });
 const noSlowerThanPeer = { text: "<= peer", met: (o, p) => (p === undefined ? null : o <= p) };
+const sameAsPeer = { text: "= peer", met: (o, p) => (p === undefined ? null : o === p) };
+
+/** How bench/serve.mjs loaded the servers and what else used the cores, from what this run measured. */
+function serveNote(ours, peer) {
+  const cpu = (c) => (c ? `server ${c.server.toFixed(0)}%, autocannon ${c.load.toFixed(0)}%` : "not run");
+  const side = (name, r) => `${name}: 1 worker ${cpu(r.cpu1)}; 2 workers ${cpu(r.cpu2)}`;
+  return [
+    "Loopback on the machine's 2 cores, shared by the server and the load generator (autocannon in the",
+    "bench process's main thread, no worker threads, and the paced client). CPU during the max-throughput",
+    `runs, in % of one core (200% = both): ${side("mlship", ours)}${peer ? `; ${side("peer", peer)}` : ""}.`,
+    'Request: one churn record as `{"records": [...]}`. Latency runs from the request\'s write to the end of',
+    "its answer, collected per response (autocannon's own histogram keeps whole milliseconds).",
+    "autocannon's overallRate gives each of its 10 connections a quota per second that it sends back to",
+    'back, so "1,000 req/s" arrives as bursts of up to 10 concurrent requests; the paced rows send one',
+    "request every millisecond on free keep-alive sockets (open loop; the client's timer ran up to",
+    `${ours.pacedLagMs?.toFixed(1)} ms late). Max throughput: 50 connections for 10 s after a 3 s warm-up.`,
+    "Batches: the 7,043 churn rows cycled to 10,000, as JSON records and as CSV, 2 warm-up and 20 timed",
+    "requests each, time to the whole answer (mlship serves with --max-rows 10000 and answers CSV with CSV).",
+    "Peak RSS: the sum of VmHWM over the server's processes (2 workers: the primary or supervisor and the",
+    "workers, and Python's resource tracker); for 1 worker it includes the batches.",
+    `mlship: the champion (${ours.champion}) trained by \`mlship train\` on a temp copy of examples/churn;`,
+    `tree ${ours.tree}.${ours.noWorkers ? ` 2 workers not run: ${ours.noWorkers}.` : ""}`,
+    peer
+      ? `Peer: bench/peers/serve_sklearn.py (scikit-learn, FastAPI, uvicorn: ${peer.versions}; uvloop and ` +
+        "httptools, all from Debian): the same preparation and LogisticRegression(C=1), fitted in its own " +
+        "process; a pandas DataFrame from the body, then predict_proba, as MLflow's scoring server does; 1 or " +
+        "2 uvicorn workers."
+      : "",
+    "Ratios are mlship / peer: below 1 is better for times, above 1 for req/s.",
+  ]
+    .filter(Boolean)
+    .join(" ")
+    .replace(/ {2,}/g, " ");
+}
 
 const benchmarks = {
   "load-csv": {
@@ -87,6 +125,37 @@ const benchmarks = {
     peer: { script: "diamonds-ridge.peer.py", modules: ["sklearn", "pandas"], name: "scikit-learn" },
     rows: [score("r2", "Ridge R²", withinOfPeer(0.001)), time("cvS", "CV time (s)")],
   },
+  serve: {
+    title: "serve: the churn champion over HTTP on loopback (single rows, throughput, 10,000-row batches)",
+    ours: ["serve.mjs"],
+    peer: {
+      node: ["serve.mjs", "--peer"],
+      modules: ["sklearn", "pandas", "fastapi", "uvicorn"],
+      name: "scikit-learn + FastAPI",
+    },
+    rssLabel: "peak RSS, server with 1 worker (MB, VmHWM)",
+    rows: [
+      time("rateP50Ms", "1 worker, autocannon overallRate 1,000 req/s: p50 (ms)"),
+      time("rateP99Ms", "1 worker, autocannon overallRate 1,000 req/s: p99 (ms)", atMostMs(5)),
+      time("rateMaxMs", "1 worker, autocannon overallRate 1,000 req/s: max (ms)"),
+      most("rateRps", "1 worker, autocannon overallRate 1,000 req/s: achieved (req/s)"),
+      most("rateErrors", "1 worker, autocannon overallRate 1,000 req/s: errors"),
+      time("pacedP50Ms", "1 worker, paced 1,000 req/s (one per ms): p50 (ms)"),
+      time("pacedP99Ms", "1 worker, paced 1,000 req/s (one per ms): p99 (ms)", atMostMs(5)),
+      time("pacedMaxMs", "1 worker, paced 1,000 req/s (one per ms): max (ms)"),
+      most("pacedErrors", "1 worker, paced 1,000 req/s (one per ms): errors"),
+      most("max1Rps", "1 worker, max throughput, 50 connections (req/s)"),
+      time("max1P99Ms", "1 worker, max throughput: p99 (ms)"),
+      most("max2Rps", "2 workers, max throughput, 50 connections (req/s)", atLeast(5000)),
+      time("max2P99Ms", "2 workers, max throughput: p99 (ms)"),
+      time("batchJsonMs", "10,000-row batch, JSON records: median (ms)", belowMs(200)),
+      time("batchJsonP95Ms", "10,000-row batch, JSON records: p95 (ms)"),
+      time("batchCsvMs", "10,000-row batch, CSV: median (ms)", belowMs(200)),
+      time("batchCsvP95Ms", "10,000-row batch, CSV: p95 (ms)"),
+      most("rss2Mb", "peak RSS, server with 2 workers (MB, sum over its processes)"),
+    ],
+    note: serveNote,
+  },
   "runs-search": {
     title:
       'runs-search: 10,000 runs x 20 metrics; filter `metrics.m3 > 0.5 and params.model = "rf"` (1,250 match) by metrics.m7 DESC',
@@ -99,6 +168,32 @@ const benchmarks = {
       time("filterAllMs", "filter + order, all 1,250 matches (ms, median of 7)", belowMs(200)),
       time("listAllMs", "list all 10,000 runs with their metrics (ms, median of 7)"),
     ],
+  },
+  drift: {
+    title:
+      "drift: 1,000,000 current rows x 50 features (40 numeric, 10 categorical) against 100,000 reference rows",
+    ours: ["drift.mjs"],
+    peer: { script: "drift.peer.py", modules: ["scipy", "pandas"], name: "scipy" },
+    prepare: () => {
+      if (!existsSync(`${here}data/drift-meta.json`))
+        execFileSync("node", [`${here}drift-data.mjs`], { stdio: "inherit" });
+    },
+    rows: [
+      time("presetS", "preset: normed Wasserstein + Jensen-Shannon, wall (s)", below(5)),
+      time("presetCpuS", "preset: CPU time (s)"),
+      score("presetDrifted", "preset: features drifted", sameAsPeer),
+      time("testsS", "KS on every numeric, chi-square on every categorical, wall (s)", below(5)),
+      time("testsCpuS", "KS + chi-square: CPU time (s)"),
+      score("testsDrifted", "KS + chi-square: features drifted", sameAsPeer),
+      time("prepareReferenceS", "window case: prepare the reference once (s)"),
+      time("windowS", "window case: preset against the prepared reference (s)"),
+    ],
+    note:
+      "Frames in memory on both sides (bench/drift-data.mjs writes the arrays; reading them is not timed). " +
+      "mlship: detectDrift, one process, one thread. Peer: bench/drift.peer.py, the same tests with scipy " +
+      "(ks_2samp, chi2_contingency, wasserstein_distance, jensenshannon) per feature, with Evidently's " +
+      "nunique rule via pandas in the preset. Features 0-7 and categorical 0-1 are shifted, so 10 drift " +
+      "by design; KS also flags about 5% of the 40 unshifted numeric features at p < 0.05.",
   },
 };
 
@@ -119,8 +214,8 @@ function pythonHas(modules) {
   return spawnSync(python, ["-c", `import ${modules.join(", ")}`], { stdio: "ignore" }).status === 0;
 }
 
-/** Runs one process `repeat` times; times keep the minimum, peak RSS the maximum. */
-function measure(cmd, args, timeKeys) {
+/** Runs one process `repeat` times; times keep the minimum, "max" metrics and peak RSS the maximum. */
+function measure(cmd, args, timeKeys, maxKeys = []) {
   let best = null;
   for (let r = 0; r < repeat; r++) {
     const out = spawnSync(cmd, args, { cwd: here, encoding: "utf8", maxBuffer: 1 << 24 });
@@ -132,6 +227,7 @@ function measure(cmd, args, timeKeys) {
     if (best === null) best = run;
     else {
       for (const k of timeKeys) if (run.metrics[k] < best.metrics[k]) best.metrics[k] = run.metrics[k];
+      for (const k of maxKeys) if (run.metrics[k] > best.metrics[k]) best.metrics[k] = run.metrics[k];
       best.rssMb = Math.max(best.rssMb, run.rssMb);
     }
     if (run.skipped) break;
@@ -165,7 +261,9 @@ const fmt = (v, kind, std) =>
     ? "-"
     : kind === "time"
       ? v.toFixed(3)
-      : `${v.toFixed(4)}${std === undefined ? "" : ` ± ${std.toFixed(4)}`}`;
+      : kind === "max"
+        ? v.toFixed(0)
+        : `${v.toFixed(4)}${std === undefined ? "" : ` ± ${std.toFixed(4)}`}`;
 const load = () =>
   loadavg()
     .map((x) => x.toFixed(2))
@@ -177,12 +275,15 @@ function runOne(name) {
   b.prepare?.(existsSync(python));
   const loadBefore = load();
   const timeKeys = b.rows.filter((r) => r.kind === "time").map((r) => r.key);
+  const maxKeys = b.rows.filter((r) => r.kind === "max").map((r) => r.key);
   console.error(`[${name}] ours x${repeat} ...`);
-  const ours = measure("node", b.ours, timeKeys);
+  const ours = measure("node", b.ours, timeKeys, maxKeys);
   let peer = null;
   if (havePeer && !ours.skipped) {
     console.error(`[${name}] peer x${repeat} ...`);
-    peer = measure(python, [b.peer.script], timeKeys);
+    peer = b.peer.node
+      ? measure("node", b.peer.node, timeKeys, maxKeys)
+      : measure(python, [b.peer.script], timeKeys, maxKeys);
   }
   const floor = b.floor ? measure("node", b.floor.args, [b.floor.key]) : null;
   const rows = b.rows.map((r) => {
@@ -203,7 +304,8 @@ function runOne(name) {
   return {
     name,
     title: b.title,
-    note: b.note,
+    note: typeof b.note === "function" ? b.note(ours, peer) : b.note,
+    rssLabel: b.rssLabel,
     peerName: b.peer?.name ?? "peer",
     date: new Date().toISOString().slice(0, 16).replace("T", " "),
     load: `${loadBefore} -> ${load()}`,
@@ -242,7 +344,7 @@ function section(r) {
       x.target?.text ?? "",
       x.met === null ? "" : x.met ? "yes" : "**NO**",
     ]),
-    ["peak RSS (MB, whole process)", mb(r.rss.ours), mb(r.rss.peer), rssRatio, "", ""],
+    [r.rssLabel ?? "peak RSS (MB, whole process)", mb(r.rss.ours), mb(r.rss.peer), rssRatio, "", ""],
   ];
   lines.push(...table(cells));
   if (r.floor) {
