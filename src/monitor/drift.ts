@@ -11,6 +11,7 @@
  */
 import { MlshipError } from "../core/errors.js";
 import type { Column, Frame } from "../core/frame.js";
+import type { DriftTestName } from "../spec/index.js";
 import { sortedFinite } from "./sort.js";
 import {
   chi2Contingency,
@@ -26,7 +27,8 @@ import {
   wassersteinNormed,
 } from "./stats.js";
 
-export type DriftTest = "ks" | "chisquare" | "wasserstein" | "jensenshannon" | "psi" | "kl";
+/** The spec's names (monitoring.drift.test), so a spec and this module can never disagree. */
+export type DriftTest = DriftTestName;
 
 interface TestInfo {
   /** A p-value test drifts when p < threshold; a distance drifts when distance >= threshold. */

@@ -37,7 +37,21 @@ export const fieldDocs = {
   "validation.expectations":
     "Checks, each with an expect: columnExists | type | range | allowedValues | maxMissingShare | unique | pattern | rowCount.",
   prep: "Explicit preparation steps; leave out to get a default pipeline chosen from the data's columns.",
-  models: "Candidate models, each with a kind (camelCase, e.g. logisticRegression) and optional params.",
+  models:
+    "Candidate models, each with a kind (camelCase, e.g. logisticRegression), optional params and an optional space of params to tune (int, float, choice; `when` for params that matter only for some choice).",
+  tune: "How models with a space are tuned, by `mlship tune` and `mlship train`: sampler, budget, pruner.",
+  "tune.sampler":
+    "tpe (tree-structured Parzen estimator, Optuna's default) | random | grid (every combination).",
+  "tune.trials": "Trials to run; default 50, or every combination for the grid sampler.",
+  "tune.timeout": 'Wall-clock budget, in seconds or as "90s", "10m", "2h": no trial starts after it.',
+  "tune.seed": "Seed of the sampler: the same seed gives the same trials; default: split.seed.",
+  "tune.pruner":
+    "median (stop a trial whose running CV score falls below the median of finished trials at the same fold) | none.",
+  "tune.tpe": "TPE settings, defaults as in Optuna.",
+  "tune.tpe.startupTrials": "Random trials before TPE takes over (Optuna's n_startup_trials).",
+  "tune.tpe.eiCandidates":
+    "Candidates drawn per suggestion to maximise expected improvement (n_ei_candidates).",
+  "tune.tpe.multivariate": "Sample the parameters every trial has jointly (multivariate TPE).",
   constraints: "Production limits a model must meet to be shipped.",
   "constraints.latencyP95Ms": "95th percentile latency of one prediction, in milliseconds.",
   "constraints.maxModelBytes": "Largest size of the saved model, in bytes.",
@@ -45,4 +59,45 @@ export const fieldDocs = {
   "registry.model": "The registered model that gets each new version; default: the spec's name.",
   "registry.promote":
     "never | ifBetter: make the new version champion when it meets the threshold and constraints and beats the current champion on the holdout.",
+  monitoring:
+    "Production monitoring: the reference profile kept at training, drift and performance windows, alerts and their webhook.",
+  "monitoring.reference":
+    "What `mlship train` keeps of the training data for comparison: statistics of every feature and a sample.",
+  "monitoring.reference.sampleRows": "Rows kept as the reference sample (drawn with split.seed).",
+  "monitoring.reference.bins": "Histogram bins per numeric feature, for the report's charts.",
+  "monitoring.window":
+    "The window compared with the reference: { rows: N } (the latest N predictions) or { duration: 1h }.",
+  "monitoring.history": "How many windows back the report and its charts go.",
+  "monitoring.drift":
+    "Per-feature drift tests: by default KS / chi-square up to 1,000 reference values, normed Wasserstein / Jensen-Shannon above.",
+  "monitoring.drift.test":
+    "One test for every feature: ks | chisquare | wasserstein | jensenshannon | psi | kl.",
+  "monitoring.drift.threshold":
+    "One threshold for every feature: p-value tests drift below it, distances at or above it.",
+  "monitoring.drift.share":
+    "The dataset drifts when at least this share of its features drift (default 0.5).",
+  "monitoring.drift.minRows": "Windows with fewer predictions are reported but never judged drifted.",
+  "monitoring.drift.features":
+    "Per feature: its own test and threshold, e.g. { tenure: { test: psi, threshold: 0.2 } }.",
+  "monitoring.drift.prediction": "The test and threshold for the model's predictions (prediction drift).",
+  "monitoring.performance":
+    "Performance on labelled predictions, with confidence intervals, tested against the holdout.",
+  "monitoring.performance.window":
+    "The labelled window: { rows: N } (the latest N labelled predictions) or { duration: 7d }; default the drift window.",
+  "monitoring.performance.confidence": "Confidence level of the intervals, e.g. 0.95.",
+  "monitoring.performance.alpha":
+    "Significance level of the one-sided test that live performance fell below the holdout's (concept drift).",
+  "monitoring.performance.minLabels": "Labelled predictions a window needs before its performance is judged.",
+  "monitoring.performance.bootstrap":
+    "Bootstrap resamples for metrics without a closed-form interval (seeded with split.seed).",
+  "monitoring.alerts":
+    "Rules, each with a kind: dataDrift | featureDrift | predictionDrift | performanceDrop | errorRate | latency.",
+  "monitoring.webhook": "Where alert events are POSTed as JSON, with timeouts and retries.",
+  "monitoring.webhook.url": "The URL receiving each event as a JSON POST.",
+  "monitoring.webhook.timeoutMs": "How long one delivery attempt may take, in milliseconds.",
+  "monitoring.webhook.retries": "Further attempts after a failed one (network error, timeout, 429 or 5xx).",
+  "monitoring.webhook.backoffMs": "Wait before the first retry, doubled for each next one, in milliseconds.",
+  "monitoring.webhook.tokenEnv":
+    "Environment variable holding a token sent as `Authorization: Bearer <token>`.",
+  "monitoring.every": "How often the server checks its models, e.g. 1m.",
 } as const;
