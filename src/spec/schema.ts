@@ -301,7 +301,7 @@ export const alertSchema = z.discriminatedUnion("kind", [
     .strict(),
 ]);
 
-const monitoringSchema = z
+export const monitoringSchema = z
   .object({
     reference: z
       .object({
