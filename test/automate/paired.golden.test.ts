@@ -17,15 +17,16 @@ function close(actual: number, expected: number, tol = 1e-12): void {
 }
 
 describe("DeLong's test for two correlated AUCs", () => {
-  it.each(golden.delong.map((c: { id: string }) => [c.id, c]))("%s", (_id, c) => {
-    const t = pairedDelong(Uint8Array.from(c.positive), Float64Array.from(c.a), Float64Array.from(c.b));
-    close(t.aucA, c.aucA);
-    close(t.aucB, c.aucB);
-    close(t.variance, c.variance, 1e-10);
-    close(t.statistic, c.statistic, 1e-9);
-    // Relative precision matters in the far tail (p ~ 1e-17).
-    expect(Math.abs(t.pValue - c.pValue)).toBeLessThanOrEqual(1e-9 * Math.max(c.pValue, 1e-300) + 1e-15);
-  });
+  for (const c of golden.delong)
+    it(c.id, () => {
+      const t = pairedDelong(Uint8Array.from(c.positive), Float64Array.from(c.a), Float64Array.from(c.b));
+      close(t.aucA, c.aucA);
+      close(t.aucB, c.aucB);
+      close(t.variance, c.variance, 1e-10);
+      close(t.statistic, c.statistic, 1e-9);
+      // Relative precision matters in the far tail (p ~ 1e-17).
+      expect(Math.abs(t.pValue - c.pValue)).toBeLessThanOrEqual(1e-9 * Math.max(c.pValue, 1e-300) + 1e-15);
+    });
 
   it("one class only: no test", () => {
     const t = pairedDelong(new Uint8Array(5), new Float64Array(5), new Float64Array(5));
@@ -55,24 +56,25 @@ describe("McNemar's exact test (scipy.stats.binomtest, alternative='greater')", 
 });
 
 describe("paired bootstrap of the difference (scikit-learn scores each replicate)", () => {
-  it.each(golden.bootstrap.map((c: { id: string }) => [c.id, c]))("%s", (_id, c) => {
-    const set = (m: { predicted: number[]; proba: number[] }): LabelledSet => ({
-      n: c.truth.length,
-      classes: c.classes,
-      truth: Int32Array.from(c.truth),
-      predicted: Int32Array.from(m.predicted),
-      proba: Float64Array.from(m.proba),
+  for (const c of golden.bootstrap)
+    it(c.id, () => {
+      const set = (m: { predicted: number[]; proba: number[] }): LabelledSet => ({
+        n: c.truth.length,
+        classes: c.classes,
+        truth: Int32Array.from(c.truth),
+        predicted: Int32Array.from(m.predicted),
+        proba: Float64Array.from(m.proba),
+      });
+      const t = pairedBootstrap(c.metric, set(c.a), set(c.b), {
+        resamples: c.resamples,
+        seed: c.seed,
+        direction: c.direction,
+        positiveClass: "Yes",
+      });
+      c.replicates.forEach((r: number, i: number) => {
+        close(t.replicates[i], r, 1e-9);
+      });
+      close(t.statistic, c.statistic, 1e-9);
+      close(t.pValue, c.pValue);
     });
-    const t = pairedBootstrap(c.metric, set(c.a), set(c.b), {
-      resamples: c.resamples,
-      seed: c.seed,
-      direction: c.direction,
-      positiveClass: "Yes",
-    });
-    c.replicates.forEach((r: number, i: number) => {
-      close(t.replicates[i], r, 1e-9);
-    });
-    close(t.statistic, c.statistic, 1e-9);
-    close(t.pValue, c.pValue);
-  });
 });
