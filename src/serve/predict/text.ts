@@ -12,6 +12,9 @@ import { Frame as FrameClass } from "../../core/frame.js";
 import { encodeStrings, parseIsoDate } from "../../data/index.js";
 import { expected, InputError, type RowProblem, shown, shownProblems } from "./input.js";
 
+/** Text that JSON must escape (a CSV cell, decoded from UTF-8, holds no lone surrogate). */
+const needsEscape = /["\\\u0000-\u001f]/;
+
 /** A body as it arrives (a request stream), or already read whole. */
 export type Body = AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
 
@@ -225,6 +228,36 @@ export class CsvReader {
       }
     });
     return new InputError(problems, total);
+  }
+
+  /** `records(rows)` as JSON text, written from the cells (the same values, in the header's order). */
+  recordsJson(rows: readonly string[][]): string[] {
+    const fields = this.fields.map((f, j) => ({
+      prefix: `${j === 0 ? "{" : ","}${JSON.stringify(f.name)}:`,
+      type: f.type,
+    }));
+    const out = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const cells = rows[i];
+      let text = "";
+      for (let j = 0; j < fields.length; j++) {
+        const s = cells[j] ?? "";
+        const type = fields[j].type;
+        text +=
+          fields[j].prefix +
+          (s === ""
+            ? "null"
+            : type === "numeric"
+              ? String(Number(s))
+              : type === "boolean"
+                ? String(s === "true")
+                : needsEscape.test(s)
+                  ? JSON.stringify(s)
+                  : `"${s}"`);
+      }
+      out[i] = `${text}}`;
+    }
+    return out;
   }
 
   /** The rows as `{field: value}`: empty cells null, numbers and booleans typed, the rest as text. */
