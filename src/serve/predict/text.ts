@@ -21,12 +21,12 @@ export type Body = AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
 /** Longest CSV record or NDJSON line accepted, in characters. */
 export const maxRecordChars = 1 << 20;
 
-function tooLong(row: number, what: string): InputError {
+function tooLong(row: number, what: string, hint: string): InputError {
   return new InputError([
     {
-      row,
+      ...(row >= 0 ? { row } : {}),
       field: "*",
-      problem: `${what} is longer than ${maxRecordChars} characters (a quoted field that is never closed, or a body without line breaks?)`,
+      problem: `${what} is longer than ${maxRecordChars} characters (${hint})`,
     },
   ]);
 }
@@ -76,7 +76,8 @@ export async function* csvRecords(body: Body): AsyncGenerator<string[][]> {
   const decoder = new StringDecoder("utf8");
   let rest = "";
   let first = true;
-  let row = 0;
+  // Numbered as the API numbers rows: the first record is the header, the next one row 0.
+  let row = -1;
   const parse = (text: string, final: boolean): string[][] => {
     const out: string[][] = [];
     let at = 0;
@@ -94,7 +95,10 @@ export async function* csvRecords(body: Body): AsyncGenerator<string[][]> {
       }
       const rec = quotedRecord(text, at, final);
       if (rec === undefined) {
-        if (final) throw new InputError([{ row, field: "*", problem: "a quoted field is never closed" }]);
+        if (final)
+          throw new InputError([
+            { ...(row >= 0 ? { row } : {}), field: "*", problem: "a quoted field is never closed" },
+          ]);
         break;
       }
       at = rec.next;
@@ -102,7 +106,12 @@ export async function* csvRecords(body: Body): AsyncGenerator<string[][]> {
       row++;
     }
     rest = text.slice(at);
-    if (rest.length > maxRecordChars) throw tooLong(row, "a CSV record");
+    if (rest.length > maxRecordChars)
+      throw tooLong(
+        row,
+        "a CSV record",
+        "a quoted field that is never closed, or a body without line breaks?",
+      );
     return out;
   };
   for await (const chunk of body) {
@@ -126,7 +135,7 @@ export async function* ndjsonLines(body: Body): AsyncGenerator<string[]> {
   const split = (text: string, final: boolean): string[] => {
     const parts = text.split("\n");
     rest = final ? "" : (parts.pop() ?? "");
-    if (rest.length > maxRecordChars) throw tooLong(row, "an NDJSON line");
+    if (rest.length > maxRecordChars) throw tooLong(row, "an NDJSON line", "one JSON object per line");
     const lines = parts.filter((l) => l.trim() !== "");
     row += lines.length;
     return lines;
