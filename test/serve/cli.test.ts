@@ -82,28 +82,31 @@ describe("mlship serve", () => {
     await register(store, "penguins", await penguins.logistic(), "champion");
     await store.close();
     const served = await serve(["--store", path, "--body-limit", "2k", "--max-rows", "3"]);
-    const post = (body: string, type = "application/json") =>
-      fetch(`${served.url}/v1/models/penguins/predict`, {
-        method: "POST",
-        headers: { "content-type": type },
-        body,
-      });
-    const code = async (r: Response) => ((await r.json()) as { error: { code: string } }).error.code;
-    const body = JSON.stringify({ records: Array(30).fill(penguin) });
-    expect(body.length).toBeGreaterThan(2048);
-    const big = await post(body);
-    expect(big.status).toBe(413);
-    expect(await code(big)).toBe("E_INVALID_BODY_TOO_LARGE");
-    const four = await post(JSON.stringify({ records: Array(4).fill(penguin) }));
-    expect(four.status).toBe(400);
-    expect(await code(four)).toBe("E_INVALID_TOO_MANY_ROWS");
-    expect((await post(JSON.stringify({ records: Array(3).fill(penguin) }))).status).toBe(200);
-    const csv = `${Object.keys(penguin).join(",")}\n${`${Object.values(penguin).join(",")}\n`.repeat(100)}`;
-    expect(csv.length).toBeGreaterThan(2048);
-    const batch = await post(csv, "text/csv");
-    expect(batch.status).toBe(200);
-    expect((await batch.text()).trim().split("\n")).toHaveLength(101);
-    served.child.kill("SIGTERM");
+    try {
+      const post = (body: string, type = "application/json") =>
+        fetch(`${served.url}/v1/models/penguins/predict`, {
+          method: "POST",
+          headers: { "content-type": type },
+          body,
+        });
+      const code = async (r: Response) => ((await r.json()) as { error: { code: string } }).error.code;
+      const body = JSON.stringify({ records: Array(30).fill(penguin) });
+      expect(body.length).toBeGreaterThan(2048);
+      const big = await post(body);
+      expect(big.status).toBe(413);
+      expect(await code(big)).toBe("E_INVALID_BODY_TOO_LARGE");
+      const four = await post(JSON.stringify({ records: Array(4).fill(penguin) }));
+      expect(four.status).toBe(400);
+      expect(await code(four)).toBe("E_INVALID_TOO_MANY_ROWS");
+      expect((await post(JSON.stringify({ records: Array(3).fill(penguin) }))).status).toBe(200);
+      const csv = `${Object.keys(penguin).join(",")}\n${`${Object.values(penguin).join(",")}\n`.repeat(100)}`;
+      expect(csv.length).toBeGreaterThan(2048);
+      const batch = await post(csv, "text/csv");
+      expect(batch.status).toBe(200);
+      expect((await batch.text()).trim().split("\n")).toHaveLength(101);
+    } finally {
+      served.child.kill("SIGTERM");
+    }
     expect(await served.exit).toBe(0);
     for (const bad of ["lots", "0", "-5m", "2q"]) {
       const r = await run(["serve", "--body-limit", bad, "--store", storeIn()], tmpdir());
