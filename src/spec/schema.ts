@@ -311,7 +311,7 @@ export const alertSchema = z.discriminatedUnion("kind", [
     .strict(),
 ]);
 
-const monitoringSchema = z
+export const monitoringSchema = z
   .object({
     reference: z
       .object({
