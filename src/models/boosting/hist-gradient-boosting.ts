@@ -695,11 +695,7 @@ abstract class HistGradientBoostingBase<P extends HistGradientBoostingParams> {
     const M = predictionMatrix(X, s.featureNames, s.featureBins, this.kind);
     const { walker, handles } = this.#walkerFor();
     walker.setRows(M, X.nRows, s.featureNames.length, s.baseline);
-    for (const round of handles) {
-      round.forEach((h, k) => {
-        walker.walk(h, k);
-      });
-    }
+    walker.walkAll(handles);
     return walker.output().slice();
   }
 

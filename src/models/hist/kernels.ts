@@ -272,9 +272,11 @@ const LANES = 4;
  * chain of dependent loads and four independent chains keep the core busy (measured 2-3x faster than
  * walking one row at a time).
  */
-function walkFn(numericOnly: boolean): FnDef {
+function walkFn(variant: "general" | "numeric" | "complete"): FnDef {
+  const numericOnly = variant !== "general";
+  const complete = variant === "complete";
   return {
-    name: numericOnly ? "walkNumeric" : "walkTree",
+    name: complete ? "walkComplete" : numericOnly ? "walkNumeric" : "walkTree",
     params: ["tree", "bitsets", "levels", "x", "n", "p", "out"],
     locals: [
       "i",
@@ -289,6 +291,28 @@ function walkFn(numericOnly: boolean): FnDef {
     body: (v) => {
       const step = (j: number): Code[] => {
         const node = v.get(`node${j}`);
+        if (complete) {
+          // no missing value in the rows either: x <= threshold alone decides
+          return [
+            v.set(
+              `node${j}`,
+              w.add(
+                v.get("tree"),
+                w.shl(
+                  w.select(
+                    w.loadI32(node, 4),
+                    w.loadI32(node, 8),
+                    w.fle(
+                      w.loadF64(w.add(v.get(`row${j}`), w.shl(w.loadI32(node), w.i32(3)))),
+                      w.loadF64(node, 16),
+                    ),
+                  ),
+                  w.i32(5),
+                ),
+              ),
+            ),
+          ];
+        }
         if (numericOnly) {
           // no categorical split in the tree: x <= threshold decides, and for a missing x (NaN, for which
           // both comparisons are false) !(x > threshold) when missing values go left
@@ -419,17 +443,20 @@ export interface Kernels {
   partition(col: number, idx: number, start: number, m: number, bitset: number, tmp: number): number;
   sortF64(a: number, n: number, tmp: number, counts: number): void;
   binColumn(vals: number, n: number, thresholds: number, missingBin: number, out: number): void;
-  walkTree(tree: number, bitsets: number, levels: number, x: number, n: number, p: number, out: number): void;
-  walkNumeric(
-    tree: number,
-    bitsets: number,
-    levels: number,
-    x: number,
-    n: number,
-    p: number,
-    out: number,
-  ): void;
+  walkTree: WalkKernel;
+  walkNumeric: WalkKernel;
+  walkComplete: WalkKernel;
 }
+
+type WalkKernel = (
+  tree: number,
+  bitsets: number,
+  levels: number,
+  x: number,
+  n: number,
+  p: number,
+  out: number,
+) => void;
 
 const modules = new Map<boolean, WebAssembly.Module>();
 
@@ -446,8 +473,9 @@ export function instantiateKernels(memory: WebAssembly.Memory, shared: boolean):
           partitionFn,
           sortFn,
           binFn,
-          walkFn(false),
-          walkFn(true),
+          walkFn("general"),
+          walkFn("numeric"),
+          walkFn("complete"),
         ],
         shared,
       ),

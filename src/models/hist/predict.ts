@@ -77,6 +77,9 @@ function categoryBins(c: Column, b: FeatureBins): Float64Array {
   return Float64Array.from(numericValues(c), (v) => index.get(v) ?? Number.NaN);
 }
 
+/** Rows per block in walkAll: 2,048 rows of 30 features are 480 KB, well inside L2 with the trees. */
+const BLOCK_ROWS = 2048;
+
 export interface TreeHandle {
   tree: number;
   bitsets: number;
@@ -101,6 +104,7 @@ export class TreeWalker {
   #n = 0;
   #p = 0;
   #k = 0;
+  #missing = false;
 
   #take(bytes: number): number {
     const at = Math.ceil(this.#end / 64) * 64;
@@ -157,21 +161,34 @@ export class TreeWalker {
     this.#p = p;
     this.#k = baseline.length;
     new Float64Array(this.#memory.buffer, this.#rows, M.length).set(M);
+    this.#missing = M.some(Number.isNaN);
     const out = this.output();
     for (let k = 0; k < baseline.length; k++) out.fill(baseline[k], k * n, (k + 1) * n);
   }
 
-  /** Adds a tree's values to output column k. */
-  walk(h: TreeHandle, k: number): void {
-    this.#kernels.walkTree(
-      h.tree,
-      h.bitsets,
-      h.levels,
-      this.#rows,
-      this.#n,
-      this.#p,
-      this.#out + 8 * k * this.#n,
-    );
+  /** Adds a tree's values for rows [start, end) to output column k. */
+  walk(h: TreeHandle, k: number, start = 0, end = this.#n): void {
+    const kernels = this.#kernels;
+    // the simplest walk that is right for this tree and these rows
+    const walk = h.categorical
+      ? kernels.walkTree
+      : this.#missing
+        ? kernels.walkNumeric
+        : kernels.walkComplete;
+    const x = this.#rows + 8 * start * this.#p;
+    walk(h.tree, h.bitsets, h.levels, x, end - start, this.#p, this.#out + 8 * (k * this.#n + start));
+  }
+
+  /**
+   * Adds every round's trees (round[k] to output column k), a block of rows at a time: the block's rows
+   * stay in cache while all the trees pass over them, where tree after tree over all rows would read the
+   * whole matrix from memory once per tree.
+   */
+  walkAll(rounds: readonly TreeHandle[][]): void {
+    for (let start = 0; start < this.#n; start += BLOCK_ROWS) {
+      const end = Math.min(this.#n, start + BLOCK_ROWS);
+      for (const round of rounds) round.forEach((h, k) => this.walk(h, k, start, end));
+    }
   }
 
   /** The output (a view: valid until the next setRows or appendTree). */
