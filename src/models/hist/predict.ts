@@ -187,7 +187,7 @@ export class TreeWalker {
   walkAll(rounds: readonly TreeHandle[][]): void {
     for (let start = 0; start < this.#n; start += BLOCK_ROWS) {
       const end = Math.min(this.#n, start + BLOCK_ROWS);
-      for (const round of rounds) round.forEach((h, k) => this.walk(h, k, start, end));
+      for (const round of rounds) for (let k = 0; k < round.length; k++) this.walk(round[k], k, start, end);
     }
   }
 
