@@ -1,0 +1,57 @@
+"""scikit-learn peer for bench/tune.mjs: RandomForestClassifier() and RandomForestRegressor() with their
+defaults (100 trees, no depth limit, one row per leaf, sqrt / all features), random_state 0..2, on the
+folds of bench/data/tune_folds.json, with the same preparation as mlship's default (median impute for
+numbers; most-frequent impute and one-hot for the rest). The default's score is reported under every key
+the tuned rows compare against."""
+import json
+import os
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.model_selection import PredefinedSplit, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder
+
+from peer_common import report, seconds
+
+here = os.path.dirname(os.path.abspath(__file__))
+folds = json.load(open(os.path.join(here, "data", "tune_folds.json")))
+SEEDS = [0, 1, 2]  # TUNE_SEEDS in bench/tune.mjs
+
+
+def prep(df):
+    num = [c for c in df.columns if df[c].dtype.kind in "if"]
+    cat = [c for c in df.columns if c not in num]
+    return ColumnTransformer(
+        [
+            ("num", SimpleImputer(strategy="median"), num),
+            ("cat", Pipeline([("impute", SimpleImputer(strategy="most_frequent")), ("encode", OneHotEncoder(handle_unknown="ignore"))]), cat),
+        ]
+    )
+
+
+def defaults(df, y, model, fold, scoring):
+    pipe = Pipeline([("prep", prep(df)), ("model", model)])
+    return float(np.mean(cross_val_score(pipe, df, y, cv=PredefinedSplit(fold), scoring=scoring, n_jobs=1)))
+
+
+churn = pd.read_csv(os.path.join(here, "..", "examples", "churn", "wa_churn.csv"))
+yc = (churn.pop("churn") == "Yes").astype(int).to_numpy()
+ames = pd.read_csv(os.path.join(here, "..", "examples", "ames", "ames.csv"))
+ya = ames.pop("Sale_Price").to_numpy(dtype=float)
+
+out = {}
+for key, df, y, make, fold, scoring in [
+    ("churn", churn, yc, lambda s: RandomForestClassifier(random_state=s, n_jobs=2), folds["churn"], "roc_auc"),
+    ("ames", ames, ya, lambda s: RandomForestRegressor(random_state=s, n_jobs=2), folds["ames"], "r2"),
+]:
+    scores, s = seconds(lambda: [defaults(df, y, make(seed), fold, scoring) for seed in SEEDS])
+    mean, std = float(np.mean(scores)), float(np.std(scores))
+    for row in ("Default", "Tpe", "Random"):
+        out[f"{key}{row}"] = mean
+        out[f"{key}{row}Std"] = std
+    out[f"{key}DefaultS"] = s / len(SEEDS)
+report(out)
