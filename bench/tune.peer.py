@@ -19,7 +19,8 @@ from peer_common import report, seconds
 
 here = os.path.dirname(os.path.abspath(__file__))
 folds = json.load(open(os.path.join(here, "data", "tune_folds.json")))
-SEEDS = [0, 1, 2]  # TUNE_SEEDS in bench/tune.mjs
+# TUNE_SEEDS in bench/tune.mjs, with the same override for quick checks
+SEEDS = [int(s) for s in os.environ.get("MLSHIP_BENCH_TUNE_SEEDS", "0,1,2").split(",")]
 
 
 def prep(df):
