@@ -11,6 +11,7 @@
  */
 import { MlshipError } from "../core/errors.js";
 import type { Column, Frame } from "../core/frame.js";
+import type { DriftTestName } from "../spec/index.js";
 import { sortedFinite } from "./sort.js";
 import {
   chi2Contingency,
@@ -26,7 +27,8 @@ import {
   wassersteinNormed,
 } from "./stats.js";
 
-export type DriftTest = "ks" | "chisquare" | "wasserstein" | "jensenshannon" | "psi" | "kl";
+/** The spec's names (monitoring.drift.test), so a spec and this module can never disagree. */
+export type DriftTest = DriftTestName;
 
 interface TestInfo {
   /** A p-value test drifts when p < threshold; a distance drifts when distance >= threshold. */
@@ -153,12 +155,20 @@ export interface DriftReport {
   datasetDrift: boolean;
 }
 
-/** Evidently's choice of test for a feature, from its type, the reference size and its distinct values. */
-export function defaultTest(reference: DriftSample, current: DriftSample): DriftTest {
+/**
+ * Evidently's choice of test for a feature, from its type, the reference size and its distinct values.
+ * `referenceCount` is the size of the reference the sample stands for (a profile's sample of a larger
+ * training set is judged by the training set's size).
+ */
+export function defaultTest(
+  reference: DriftSample,
+  current: DriftSample,
+  referenceCount: number = sampleCount(reference),
+): DriftTest {
   const fewValues =
     reference.type === "categorical" ||
     (current.type === "numeric" && distinctUnion(reference.sorted, current.sorted) <= FEW_VALUES_LIMIT);
-  if (sampleCount(reference) <= SMALL_SAMPLE_LIMIT) return fewValues ? "chisquare" : "ks";
+  if (referenceCount <= SMALL_SAMPLE_LIMIT) return fewValues ? "chisquare" : "ks";
   return fewValues ? "jensenshannon" : "wasserstein";
 }
 
@@ -243,18 +253,22 @@ function binnedShares(
   return { reference: counts.reference.map((c) => c / nr), current: counts.current.map((c) => c / nc) };
 }
 
-/** Compares one feature's two samples with `options.test` (default: Evidently's choice). */
+/**
+ * Compares one feature's two samples with `options.test` (default: Evidently's choice, by
+ * `standsFor`, the size of the set a reference sample stands for).
+ */
 export function compareSamples(
   column: string,
   reference: DriftSample,
   current: DriftSample,
   options: FeatureOptions = {},
+  standsFor?: number,
 ): FeatureDrift {
   if (reference.type !== current.type) throw typeMismatch(column, reference.type, current.type);
   const referenceCount = sampleCount(reference);
   const currentCount = sampleCount(current);
   const empty = referenceCount === 0 ? "reference" : currentCount === 0 ? "current" : null;
-  const test = options.test ?? (empty ? fallbackTest(reference) : defaultTest(reference, current));
+  const test = options.test ?? (empty ? fallbackTest(reference) : defaultTest(reference, current, standsFor));
   const info = driftTests[test];
   if (info.numericOnly && reference.type !== "numeric") {
     throw new MlshipError({

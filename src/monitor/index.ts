@@ -1,3 +1,5 @@
+export * from "./against.js";
+export * from "./check.js";
 export {
   categoricalSample,
   columnSample,
@@ -16,7 +18,10 @@ export {
   type SamplePair,
   summariseDrift,
 } from "./drift.js";
+export * from "./intervals.js";
 export { type KsPValue, kolmogorovSf, ks2SampPValue, smirnov } from "./kolmogorov.js";
+export * from "./performance.js";
+export * from "./profile.js";
 export { sortedFinite } from "./sort.js";
 export { chi2Sf, gammaQ, logGamma } from "./special.js";
 export {
@@ -29,3 +34,6 @@ export {
   wassersteinDistance,
   wassersteinNormed,
 } from "./stats.js";
+export * from "./traffic.js";
+export * from "./training.js";
+export * from "./window.js";

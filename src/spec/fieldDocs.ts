@@ -59,4 +59,45 @@ export const fieldDocs = {
   "registry.model": "The registered model that gets each new version; default: the spec's name.",
   "registry.promote":
     "never | ifBetter: make the new version champion when it meets the threshold and constraints and beats the current champion on the holdout.",
+  monitoring:
+    "Production monitoring: the reference profile kept at training, drift and performance windows, alerts and their webhook.",
+  "monitoring.reference":
+    "What `mlship train` keeps of the training data for comparison: statistics of every feature and a sample.",
+  "monitoring.reference.sampleRows": "Rows kept as the reference sample (drawn with split.seed).",
+  "monitoring.reference.bins": "Histogram bins per numeric feature, for the report's charts.",
+  "monitoring.window":
+    "The window compared with the reference: { rows: N } (the latest N predictions) or { duration: 1h }.",
+  "monitoring.history": "How many windows back the report and its charts go.",
+  "monitoring.drift":
+    "Per-feature drift tests: by default KS / chi-square up to 1,000 reference values, normed Wasserstein / Jensen-Shannon above.",
+  "monitoring.drift.test":
+    "One test for every feature: ks | chisquare | wasserstein | jensenshannon | psi | kl.",
+  "monitoring.drift.threshold":
+    "One threshold for every feature: p-value tests drift below it, distances at or above it.",
+  "monitoring.drift.share":
+    "The dataset drifts when at least this share of its features drift (default 0.5).",
+  "monitoring.drift.minRows": "Windows with fewer predictions are reported but never judged drifted.",
+  "monitoring.drift.features":
+    "Per feature: its own test and threshold, e.g. { tenure: { test: psi, threshold: 0.2 } }.",
+  "monitoring.drift.prediction": "The test and threshold for the model's predictions (prediction drift).",
+  "monitoring.performance":
+    "Performance on labelled predictions, with confidence intervals, tested against the holdout.",
+  "monitoring.performance.window":
+    "The labelled window: { rows: N } (the latest N labelled predictions) or { duration: 7d }; default the drift window.",
+  "monitoring.performance.confidence": "Confidence level of the intervals, e.g. 0.95.",
+  "monitoring.performance.alpha":
+    "Significance level of the one-sided test that live performance fell below the holdout's (concept drift).",
+  "monitoring.performance.minLabels": "Labelled predictions a window needs before its performance is judged.",
+  "monitoring.performance.bootstrap":
+    "Bootstrap resamples for metrics without a closed-form interval (seeded with split.seed).",
+  "monitoring.alerts":
+    "Rules, each with a kind: dataDrift | featureDrift | predictionDrift | performanceDrop | errorRate | latency.",
+  "monitoring.webhook": "Where alert events are POSTed as JSON, with timeouts and retries.",
+  "monitoring.webhook.url": "The URL receiving each event as a JSON POST.",
+  "monitoring.webhook.timeoutMs": "How long one delivery attempt may take, in milliseconds.",
+  "monitoring.webhook.retries": "Further attempts after a failed one (network error, timeout, 429 or 5xx).",
+  "monitoring.webhook.backoffMs": "Wait before the first retry, doubled for each next one, in milliseconds.",
+  "monitoring.webhook.tokenEnv":
+    "Environment variable holding a token sent as `Authorization: Bearer <token>`.",
+  "monitoring.every": "How often the server checks its models, e.g. 1m.",
 } as const;

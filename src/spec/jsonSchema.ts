@@ -21,7 +21,7 @@ function propertyAt(root: JsonObject, dotted: string): JsonObject | undefined {
 
 /**
  * The JSON Schema of what a user may write (zod's input side, so fields with defaults are optional).
- * zod leaves refinements out; the two the spec has are restated here in JSON Schema's own terms.
+ * zod leaves refinements out; those the spec has are restated here in JSON Schema's own terms.
  */
 export function specJsonSchema(): JsonObject {
   const generated = z.toJSONSchema(specSchema, { io: "input", target: "draft-2020-12" }) as JsonObject;
@@ -36,6 +36,9 @@ export function specJsonSchema(): JsonObject {
     (o) => (o.properties as Record<string, JsonObject>).kind.const === "sqlite",
   )!;
   sqlite.oneOf = [{ required: ["table"] }, { required: ["query"] }];
+  for (const path of ["monitoring.window", "monitoring.performance.window"]) {
+    propertyAt(generated, path)!.oneOf = [{ required: ["rows"] }, { required: ["duration"] }];
+  }
   const { $schema, ...rest } = generated;
   return {
     $schema,

@@ -204,6 +204,172 @@ export const lowerIsBetter: ReadonlySet<MetricName> = new Set([
   "davies_bouldin",
 ]);
 
+/** The drift tests monitoring can use per feature (src/monitor/drift.ts implements each). */
+export const driftTestNames = ["ks", "chisquare", "wasserstein", "jensenshannon", "psi", "kl"] as const;
+export type DriftTestName = (typeof driftTestNames)[number];
+
+/** Seconds as a number, or a duration with its unit: "500ms", "90s", "15m", "1h", "7d". */
+const duration = z.union([
+  z.number().positive(),
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, 'a duration such as 600, "500ms", "30s", "15m", "1h" or "7d"'),
+]);
+
+const durationUnits: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** Milliseconds of a duration the spec schema accepted (600 -> 600000, "15m" -> 900000). */
+export function durationMs(value: number | string): number {
+  if (typeof value === "number") return value * 1000;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(value);
+  if (!m) throw new Error(`not a duration: ${value}`);
+  return Number(m[1]) * durationUnits[m[2]];
+}
+
+/** Seconds of a duration the spec schema accepted. */
+export function durationSeconds(value: number | string): number {
+  return durationMs(value) / 1000;
+}
+
+/** The latest `rows` predictions, or those of the last `duration`. */
+const windowSchema = z
+  .object({
+    rows: z.number().int().min(1).max(10_000_000).optional(),
+    duration: duration.optional(),
+  })
+  .strict()
+  .refine((w) => (w.rows === undefined) !== (w.duration === undefined), {
+    message: "give exactly one of 'rows' (the latest N predictions) or 'duration' (e.g. 1h)",
+  });
+
+const driftOverride = z
+  .object({
+    test: z.enum(driftTestNames).optional(),
+    /** p-value tests drift below it, distances at or above it. */
+    threshold: z.number().min(0).optional(),
+  })
+  .strict();
+
+const alertCommon = {
+  /** Names the rule in events; default its kind. */
+  name: z.string().min(1).max(100).optional(),
+  severity: z.enum(["info", "warning", "critical"]).default("warning"),
+  /** While a rule keeps firing, it is reported again at most this often. */
+  repeat: duration.default("1h"),
+};
+
+export const alertSchema = z.discriminatedUnion("kind", [
+  z
+    .object({
+      kind: z.literal("dataDrift"),
+      ...alertCommon,
+      /** Overrides monitoring.drift.share for this rule. */
+      share: z.number().gt(0).max(1).optional(),
+    })
+    .strict(),
+  z
+    .object({ kind: z.literal("featureDrift"), ...alertCommon, features: z.array(z.string()).min(1) })
+    .strict(),
+  z.object({ kind: z.literal("predictionDrift"), ...alertCommon }).strict(),
+  z
+    .object({
+      kind: z.literal("performanceDrop"),
+      ...alertCommon,
+      /** Default: the spec's primary metric. */
+      metric: z.enum(metricNames).optional(),
+      /** The drop must also be at least this large (in the metric's units), besides significant. */
+      minDrop: z.number().min(0).default(0),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("errorRate"),
+      ...alertCommon,
+      /** Fires when the share of failed requests exceeds it. */
+      above: z.number().min(0).max(1).default(0.05),
+      /** Count 4xx answers (invalid input) as errors too, not only 5xx. */
+      clientErrors: z.boolean().default(false),
+      window: duration.default("15m"),
+      minRequests: z.number().int().min(1).default(20),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("latency"),
+      ...alertCommon,
+      percentile: z.union([z.literal(50), z.literal(90), z.literal(95), z.literal(99)]).default(95),
+      aboveMs: z.number().positive(),
+      window: duration.default("15m"),
+      minRequests: z.number().int().min(1).default(20),
+    })
+    .strict(),
+]);
+
+export const monitoringSchema = z
+  .object({
+    reference: z
+      .object({
+        /** Rows kept as the reference sample (seeded with split.seed). */
+        sampleRows: z.number().int().min(100).max(1_000_000).default(10_000),
+        /** Histogram bins per numeric feature. */
+        bins: z.number().int().min(2).max(200).default(20),
+      })
+      .strict()
+      .default({ sampleRows: 10_000, bins: 20 }),
+    window: windowSchema.default({ rows: 1000 }),
+    /** How many windows back the report and its charts go. */
+    history: z.number().int().min(1).max(100).default(12),
+    drift: z
+      .object({
+        /** One test for every feature instead of the defaults chosen by type and size. */
+        test: z.enum(driftTestNames).optional(),
+        threshold: z.number().min(0).optional(),
+        /** The dataset drifts when this share of features drifts. */
+        share: z.number().gt(0).max(1).default(0.5),
+        /** Windows with fewer rows are reported but never judged drifted. */
+        minRows: z.number().int().min(1).default(100),
+        features: z.record(z.string(), driftOverride).default({}),
+        prediction: driftOverride.default({}),
+      })
+      .strict()
+      .default({ share: 0.5, minRows: 100, features: {}, prediction: {} }),
+    performance: z
+      .object({
+        /** Default: the drift window, counting labelled predictions. */
+        window: windowSchema.optional(),
+        confidence: z.number().gt(0).lt(1).default(0.95),
+        /** Significance of the test that performance fell below the holdout's. */
+        alpha: z.number().gt(0).lt(1).default(0.05),
+        minLabels: z.number().int().min(1).default(100),
+        bootstrap: z.number().int().min(100).max(100_000).default(1000),
+      })
+      .strict()
+      .default({ confidence: 0.95, alpha: 0.05, minLabels: 100, bootstrap: 1000 }),
+    /** Omitted: dataDrift, predictionDrift, performanceDrop, errorRate and (with constraints.latencyP95Ms) latency. */
+    alerts: z.array(alertSchema).optional(),
+    webhook: z
+      .object({
+        url: z.url(),
+        timeoutMs: z.number().int().positive().max(600_000).default(5000),
+        retries: z.number().int().min(0).max(10).default(3),
+        /** First retry after this long, doubling each time. */
+        backoffMs: z.number().int().min(0).max(600_000).default(1000),
+        /** Name of an environment variable whose value is sent as `Authorization: Bearer <value>`. */
+        tokenEnv: envVar.optional(),
+      })
+      .strict()
+      .optional(),
+    /** How often the server checks its models. */
+    every: duration.default("1m"),
+  })
+  .strict();
+
 /** A value a `choice` space may list, and a `when` condition may test. */
 const choiceValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 /**
@@ -374,19 +540,6 @@ function checkSpace(
   for (const name of Object.keys(space)) visit(name, []);
 }
 
-/** Seconds, or a duration with its unit: "90s", "10m", "2h". */
-const duration = z.union([
-  z.number().positive(),
-  z.string().regex(/^\d+(\.\d+)?\s*[smh]$/, 'a duration such as 600, "90s", "10m" or "2h"'),
-]);
-
-/** A spec duration in seconds. */
-export function durationSeconds(value: number | string): number {
-  if (typeof value === "number") return value;
-  const unit = value.trim().slice(-1);
-  return Number.parseFloat(value) * (unit === "h" ? 3600 : unit === "m" ? 60 : 1);
-}
-
 const medianPruner = z
   .object({
     kind: z.literal("median"),
@@ -516,6 +669,8 @@ export const specSchema = z
       })
       .strict()
       .default({ promote: "never" }),
+    /** Drift, performance and alerts in production; every field has a default. */
+    monitoring: monitoringSchema.default(() => monitoringSchema.parse({})),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -540,6 +695,20 @@ export const specSchema = z
     s.metric.secondary.forEach((m, i) => {
       check(m, ["metric", "secondary", i]);
     });
+    const names = new Set<string>();
+    (s.monitoring.alerts ?? []).forEach((a, i) => {
+      if (a.kind === "performanceDrop" && a.metric !== undefined)
+        check(a.metric, ["monitoring", "alerts", i, "metric"]);
+      const ruleName = a.name ?? a.kind;
+      if (names.has(ruleName)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["monitoring", "alerts", i, "name"],
+          message: `two alert rules are named "${ruleName}"; give each rule of the same kind its own name`,
+        });
+      }
+      names.add(ruleName);
+    });
     if (s.positiveClass !== undefined && s.task !== "binary") {
       ctx.addIssue({
         code: "custom",
@@ -556,6 +725,9 @@ export type Expectation = z.output<typeof expectationSchema>;
 export type ModelSpec = z.output<typeof modelSchema>;
 export type StepSpec = z.output<typeof stepSchema>;
 export type TuneSpec = z.output<typeof tuneSchema>;
+export type MonitoringSpec = z.output<typeof monitoringSchema>;
+export type AlertSpec = z.output<typeof alertSchema>;
+export type WindowSpec = z.output<typeof windowSchema>;
 
 export function metricDirection(spec: Pick<Spec, "metric">): "maximize" | "minimize" {
   return spec.metric.direction ?? (lowerIsBetter.has(spec.metric.primary) ? "minimize" : "maximize");

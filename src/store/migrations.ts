@@ -312,6 +312,81 @@ export const migrations: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 4,
+    name: "monitoring: reference profiles, events, request stats",
+    async up(db, dialect) {
+      const t = types(dialect);
+      // A profile describes the data an artifact was trained on, so it is keyed by the artifact's
+      // sha256: every version registered from that artifact (a rename, a re-registration from the run)
+      // finds it, and deleting a version leaves nothing dangling. The profile itself is a blob.
+      await db.schema
+        .createTable("reference_profiles")
+        .addColumn("artifact_sha256", "text", (c) => c.primaryKey())
+        .addColumn("profile_sha256", "text", (c) => c.notNull().references("blobs.sha256"))
+        .addColumn("bytes", t.int, (c) => c.notNull())
+        .addColumn("run_id", "text", (c) => c.references("runs.run_id"))
+        .addColumn("created_at", t.int, (c) => c.notNull())
+        .execute();
+      // What monitoring (alerts) and, later, automation (retraining decisions) report, one row each.
+      // Only the delivery columns ever change, as the webhook is tried.
+      const events =
+        dialect === "sqlite"
+          ? db.schema
+              .createTable("monitor_events")
+              .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+          : db.schema.createTable("monitor_events").addColumn("id", "bigserial", (c) => c.primaryKey());
+      await events
+        .addColumn("at", t.int, (c) => c.notNull())
+        .addColumn("model", "text", (c) => c.notNull())
+        .addColumn("version", t.int)
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("severity", "text", (c) => c.notNull())
+        .addColumn("message", "text", (c) => c.notNull())
+        .addColumn("details", "text")
+        .addColumn("run_id", "text")
+        .addColumn("delivery", "text", (c) => c.notNull().defaultTo("none"))
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("delivery_error", "text")
+        .addColumn("delivered_at", t.int)
+        .execute();
+      await db.schema
+        .createIndex("monitor_events_model")
+        .on("monitor_events")
+        .columns(["model", "name", "id"])
+        .execute();
+      await db.schema.createIndex("monitor_events_at").on("monitor_events").columns(["at"]).execute();
+      await db.schema
+        .createIndex("monitor_events_delivery")
+        .on("monitor_events")
+        .columns(["delivery", "id"])
+        .execute();
+      // Requests per minute as each serving process answered them, errors included (the prediction log
+      // holds only scored rows). One row per process, so workers of a cluster never contend for a row.
+      await db.schema
+        .createTable("request_stats")
+        .addColumn("minute", t.int, (c) => c.notNull())
+        .addColumn("model", "text", (c) => c.notNull())
+        .addColumn("endpoint", "text", (c) => c.notNull())
+        .addColumn("process", "text", (c) => c.notNull())
+        .addColumn("requests", t.int, (c) => c.notNull())
+        .addColumn("client_errors", t.int, (c) => c.notNull())
+        .addColumn("server_errors", t.int, (c) => c.notNull())
+        .addColumn("latency_sum_ms", t.real, (c) => c.notNull())
+        .addColumn("latency_max_ms", t.real, (c) => c.notNull())
+        .addColumn("latency_buckets", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("request_stats_pk", ["minute", "model", "endpoint", "process"])
+        .execute();
+      await db.schema
+        .createIndex("request_stats_model_minute")
+        .on("request_stats")
+        .columns(["model", "minute"])
+        .execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion: number = migrations[migrations.length - 1].version;

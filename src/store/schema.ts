@@ -216,6 +216,69 @@ export interface PredictionFeedbackTable {
   labelled_at: number;
 }
 
+/** The reference profile of the data an artifact was trained on (src/monitor/profile.ts), as a blob. */
+export interface ReferenceProfilesTable {
+  artifact_sha256: string;
+  profile_sha256: string;
+  bytes: number;
+  /** The training run that computed it. */
+  run_id: string | null;
+  created_at: number;
+}
+
+/**
+ * What monitoring and automation report: alert rules starting and stopping to fire (type "alert"),
+ * and later retraining decisions. Rows are never deleted; only the webhook delivery columns change.
+ */
+export interface MonitorEventsTable {
+  id: Generated<number>;
+  at: number;
+  model: string;
+  version: number | null;
+  /** "alert"; automation adds its own types (e.g. "decision"). */
+  type: string;
+  /** The alert rule's kind (dataDrift, latency...) or the decision's. */
+  kind: string;
+  /** The rule's name (default its kind). */
+  name: string;
+  /** Alerts: "firing" or "resolved". */
+  status: string;
+  /** "info", "warning" or "critical". */
+  severity: string;
+  /** One line for people. */
+  message: string;
+  /** JSON: the measurements behind it. */
+  details: string | null;
+  /** A tracked run behind the event (a retraining), when there is one. */
+  run_id: string | null;
+  /** "none" (no webhook), "pending", "delivered" or "failed". */
+  delivery: string;
+  attempts: number;
+  delivery_error: string | null;
+  delivered_at: number | null;
+}
+
+/** Requests one serving process answered in one minute for one model and endpoint. */
+export interface RequestStatsTable {
+  /** Epoch milliseconds of the minute's start. */
+  minute: number;
+  /** "*" for requests no registered model can be blamed for (unknown names). */
+  model: string;
+  /** "predict" or "invocations". */
+  endpoint: string;
+  /** Random per server instance. */
+  process: string;
+  requests: number;
+  /** 4xx answers. */
+  client_errors: number;
+  /** 5xx answers. */
+  server_errors: number;
+  latency_sum_ms: number;
+  latency_max_ms: number;
+  /** JSON: counts per latency bucket (src/monitor/traffic.ts names the bounds). */
+  latency_buckets: string;
+}
+
 export interface StoreSchema {
   mlship_schema: SchemaVersionTable;
   experiments: ExperimentsTable;
@@ -237,4 +300,7 @@ export interface StoreSchema {
   api_keys: ApiKeysTable;
   prediction_log: PredictionLogTable;
   prediction_feedback: PredictionFeedbackTable;
+  reference_profiles: ReferenceProfilesTable;
+  monitor_events: MonitorEventsTable;
+  request_stats: RequestStatsTable;
 }

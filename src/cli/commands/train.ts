@@ -2,8 +2,10 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { MlshipError } from "../../core/errors.js";
+import { sha256 } from "../../core/hash.js";
 import type { Dataset } from "../../data/index.js";
 import { type TrainEvent, type TrainResult, type TrainSummary, trainFromSpec } from "../../evaluate/index.js";
+import { profileFromTraining, saveReferenceProfile } from "../../monitor/index.js";
 import { registerTrainedModel, type TrainRegistration } from "../../registry/index.js";
 import { openStore, resolveStorePath, type Store } from "../../store/index.js";
 import {
@@ -213,6 +215,8 @@ export interface TrackedTraining {
   experimentId: string;
   storePath: string;
   registration: TrainRegistration;
+  /** The reference profile stored with the version (for monitoring). */
+  profile: { sha256: string; bytes: number; features: number; sampleRows: number } | null;
 }
 
 /**
@@ -254,6 +258,13 @@ export async function trainTracked(
       await run.fail(err).catch(() => {});
       throw err;
     }
+    // Stored before the version is registered, so a version never goes without its profile.
+    let profile: TrackedTraining["profile"] = null;
+    if (project.spec.task !== "clustering") {
+      const p = profileFromTraining(project.spec, trained.result, { runId: run.runId });
+      const saved = await saveReferenceProfile(store, sha256(trained.artifact), p);
+      profile = { ...saved, features: p.data.features.length, sampleRows: p.data.sample.rows };
+    }
     const registration = await registerTrainedModel(store, {
       spec: project.spec,
       runId: run.runId,
@@ -267,6 +278,7 @@ export async function trainTracked(
       experimentId: run.experimentId,
       storePath,
       registration,
+      profile,
     };
   } finally {
     await store.close();
@@ -313,13 +325,21 @@ export async function trainCommand(
     else printAll(summary);
     return;
   }
-  const { result, runId, experimentId, storePath, registration } = await trainTracked(project, opts);
+  const { result, runId, experimentId, storePath, registration, profile } = await trainTracked(project, opts);
   if (opts.json) {
-    printJson({ ...result.summary, runId, experimentId, store: storePath, registration });
+    printJson({ ...result.summary, runId, experimentId, store: storePath, registration, profile });
     return;
   }
   printAll(result.summary);
   say(`tracked as run ${bold(runId)} in experiment "${project.spec.name}" (${storePath})`);
   say(dim(`  see it with: mlship runs show ${runId}`));
   say(registration.promoted ? green(registration.message) : registration.message);
+  if (profile) {
+    say(
+      dim(
+        `  reference profile for monitoring: ${profile.features} features, a sample of ${profile.sampleRows} rows, ` +
+          `the holdout's predictions and metrics (mlship monitor profile ${registration.name})`,
+      ),
+    );
+  }
 }

@@ -17,6 +17,7 @@ import {
   Registry,
 } from "prom-client";
 import { MlshipError } from "../../core/errors.js";
+import { cellValue } from "../../core/frame.js";
 import { isClassifier } from "../../core/protocol.js";
 import type { QueueDepth } from "../log/index.js";
 import type { ModelHost, ModelHostListener } from "../predict/models.js";
@@ -243,23 +244,33 @@ export class ServerMetrics {
   };
 
   private scored(event: PredictionEvent): void {
-    const { predictions } = event.scored;
+    const prediction = event.output.column("prediction");
+    const n = event.output.nRows;
     const model = event.model.name;
     const version = String(event.model.version);
-    this.rows.inc({ model, version, endpoint: event.endpoint }, predictions.length);
+    this.rows.inc({ model, version, endpoint: event.endpoint }, n);
     if (!isClassifier(event.model.model)) {
+      if (prediction.type !== "numeric") return;
       const values = this.values.labels(model, version);
-      for (const p of predictions) if (typeof p === "number" && Number.isFinite(p)) values.observe(p);
+      for (let i = 0; i < n; i++)
+        if (Number.isFinite(prediction.values[i])) values.observe(prediction.values[i]);
       return;
     }
     // Counted per class first: a 10,000-row batch costs one increment per class, not per row.
     const counts = new Map<string, number>();
-    for (const p of predictions) {
-      if (p === null) continue;
-      const c = String(p);
-      counts.set(c, (counts.get(c) ?? 0) + 1);
+    if (prediction.type === "categorical") {
+      const byCode = new Float64Array(prediction.levels.length);
+      for (let i = 0; i < n; i++) if (prediction.codes[i] >= 0) byCode[prediction.codes[i]]++;
+      prediction.levels.forEach((l, k) => {
+        if (byCode[k] > 0) counts.set(l, byCode[k]);
+      });
+    } else {
+      for (let i = 0; i < n; i++) {
+        const p = cellValue(prediction, i);
+        if (p !== null) counts.set(String(p), (counts.get(String(p)) ?? 0) + 1);
+      }
     }
-    for (const [c, n] of counts) this.classes.inc({ model, version, class: c }, n);
+    for (const [c, k] of counts) this.classes.inc({ model, version, class: c }, k);
   }
 
   /** This server's metrics and the process's, as prom-client's JSON (what a cluster primary sums). */

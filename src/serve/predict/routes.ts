@@ -7,11 +7,12 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { MlshipError } from "../../core/errors.js";
 import { translate } from "../errors.js";
 import { type BatchFormat, batchMediaTypes, scoreBatch } from "./batch.js";
-import { passThroughOf, recordsFromSplit, rowReader } from "./input.js";
+import { recordsFromSplit } from "./input.js";
 import type { ModelHost, Served } from "./models.js";
 import type { PredictObserver } from "./observe.js";
 import { jsonSchemaOf } from "./schema.js";
-import { observe, score } from "./score.js";
+import { observe, predictionsJson } from "./score.js";
+import { TogetherScorer } from "./together.js";
 
 export interface PredictOptions {
   /** Most rows one JSON request may hold; batches (CSV, NDJSON) stream and have no limit. */
@@ -20,6 +21,8 @@ export interface PredictOptions {
   chunkRows?: number;
   /** Told of every scored row before it is answered (the prediction log, the metrics). */
   observers?: readonly PredictObserver[];
+  /** Scores the JSON requests that arrive together in one pass; one per server. */
+  scorer?: TogetherScorer;
 }
 
 /** An error listing problems one by one (input rows, feedback labels), each kept in the 400 body. */
@@ -86,6 +89,7 @@ export function registerPredict(host: ModelHost, options: PredictOptions = {}) {
   const maxRows = options.maxRows ?? defaultMaxRows;
   const chunkRows = options.chunkRows ?? 1000;
   const observers = options.observers ?? [];
+  const scorer = options.scorer ?? new TogetherScorer();
 
   const answer = async (served: Served, request: FastifyRequest, reply: FastifyReply) => {
     const receivedAt = Date.now();
@@ -108,9 +112,7 @@ export function registerPredict(host: ModelHost, options: PredictOptions = {}) {
     }
     const records = recordsOf(request.body as Record<string, unknown>);
     if (records.length > maxRows) throw tooMany(records.length, maxRows);
-    const payload = model.artifact.payload;
-    const X = rowReader(payload.inputSchema, { passThrough: passThroughOf(payload) }).frame(records);
-    const scored = score(model, X);
+    const output = await scorer.score(model, records);
     observe(observers, {
       requestId: request.id,
       endpoint: "predict",
@@ -118,15 +120,15 @@ export function registerPredict(host: ModelHost, options: PredictOptions = {}) {
       ...named,
       records,
       firstRow: 0,
-      scored,
+      output,
       latencyMs: performance.now() - started,
       receivedAt,
     });
-    return {
-      model: { name: model.name, version: model.version, ...named },
-      requestId: request.id,
-      ...scored,
-    };
+    return reply
+      .type("application/json; charset=utf-8")
+      .send(
+        `{"model":${JSON.stringify({ name: model.name, version: model.version, ...named })},"requestId":${JSON.stringify(request.id)},${predictionsJson(model, output)}}`,
+      );
   };
 
   return async (app: FastifyInstance) => {
