@@ -198,7 +198,7 @@ const benchmarks = {
   },
   tune: {
     title:
-      "tune: 50 TPE vs 50 random trials on churn (RandomForestClassifier) and Ames (RandomForestRegressor)",
+      "tune: 50 TPE vs 50 random trials on churn (HistGradientBoostingClassifier) and Ames (HistGradientBoostingRegressor)",
     ours: ["tune.mjs"],
     peer: { script: "tune.peer.py", modules: ["sklearn", "pandas"], name: "scikit-learn defaults" },
     repeat: 1,
@@ -208,14 +208,14 @@ const benchmarks = {
       }
     },
     rows: [
-      score("churnDefault", "churn: RF defaults, CV ROC-AUC", withinOfPeer(0.005), true),
+      score("churnDefault", "churn: HGB defaults, CV ROC-AUC", withinOfPeer(0.005), true),
       score("churnTpe", "churn: best of 50 TPE trials, CV ROC-AUC", atLeastPeer, true),
       score("churnRandom", "churn: best of 50 random trials, CV ROC-AUC", null, true),
       score("churnTpeMinusRandom", "churn: TPE - random, paired by seed", atLeast(0), true),
       most("churnTpeWins", "churn: seeds where TPE >= random"),
       time("churnTpeS", "churn: one 50-trial TPE study (s)"),
       time("churnRandomS", "churn: one 50-trial random study (s)"),
-      score("amesDefault", "Ames: RF defaults, CV R²", withinOfPeer(0.005), true),
+      score("amesDefault", "Ames: HGB defaults, CV R²", withinOfPeer(0.005), true),
       score("amesTpe", "Ames: best of 50 TPE trials, CV R²", atLeastPeer, true),
       score("amesRandom", "Ames: best of 50 random trials, CV R²", null, true),
       score("amesTpeMinusRandom", "Ames: TPE - random, paired by seed", atLeast(0), true),
@@ -225,12 +225,13 @@ const benchmarks = {
     ],
     note: (ours) =>
       `Seeds ${ours.seeds.join(", ")}, ${ours.trials} trials per study, folds: ${ours.folds}. Each seed is the ` +
-      "sampler's seed and the forest's random state on both sides (TPE's 10 startup trials are the random " +
-      "sampler's first 10 for the same seed, so the paired difference is what TPE adds). The space: maxDepth " +
-      "int [2, 32], minSamplesLeaf int [1, 100] log, maxFeatures float [0.05, 1] (and criterion gini | " +
-      "entropy on churn), 100 trees as scikit-learn's default, the default median pruner, 5 folds written by " +
+      "sampler's seed and the model's random state on both sides (TPE's 10 startup trials are the random " +
+      "sampler's first 10 for the same seed, so the paired difference is what TPE adds). The space: " +
+      "learningRate float [0.01, 0.5] log, maxLeafNodes int [4, 128] log, minSamplesLeaf int [2, 200] log, " +
+      "l2Regularization float [1e-6, 10] log; 100 iterations as scikit-learn's default; the default median " +
+      "pruner; 5 folds written by " +
       "bench/tune-folds.py (scikit-learn's StratifiedKFold / KFold, shuffle, random_state 0). The peer column " +
-      "is scikit-learn's RandomForest with its defaults on the same folds and the same preparation " +
+      "is scikit-learn's HistGradientBoosting with its defaults on the same folds and the same preparation " +
       "(bench/tune.peer.py), repeated on every row it is compared with; TPE - random is ours alone (mean and " +
       "std over the seeds of each seed's difference). A study's best CV score is selected on those folds, so " +
       "it is optimistic against the untuned defaults; TPE and random share that bias, so their difference " +
