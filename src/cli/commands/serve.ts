@@ -5,6 +5,7 @@ import { MlshipError } from "../../core/errors.js";
 import { isLoopback } from "../../serve/address.js";
 import { authEnabled, defaultRateLimit } from "../../serve/auth/index.js";
 import { send, workerSlot } from "../../serve/cluster/worker.js";
+import { loadSpec, type MonitoringSpec } from "../../spec/index.js";
 import { openStore, resolveStorePath, type Store } from "../../store/index.js";
 import { say, yellow } from "../output.js";
 
@@ -25,6 +26,8 @@ interface ServeOptions {
   predictionLog: boolean;
   logQueue: number;
   piiKeyFile?: string;
+  spec?: string;
+  monitor: boolean;
 }
 
 function logQueueOf(text: string): number {
@@ -167,6 +170,11 @@ async function listen(
     ...(opts.corsOrigin === undefined ? {} : { corsOrigin: opts.corsOrigin }),
     ...(s.tls === undefined ? {} : { tls: s.tls }),
     ...(worker === undefined ? {} : { metrics: { worker } }),
+    // One process of a cluster runs the check loop; every one counts its requests and answers the API.
+    monitor: opts.monitor && {
+      loop: worker === undefined || worker === "0",
+      monitoring: monitoringOf(opts.spec),
+    },
     predictionLog: opts.predictionLog && {
       capacity: opts.logQueue,
       ...(opts.piiKeyFile === undefined ? {} : { piiKeyFile: opts.piiKeyFile }),
@@ -182,6 +190,13 @@ async function listen(
       code: "E_SERVE_LISTEN",
     });
   }
+}
+
+/** The spec's monitoring settings for its model, which win over those stored with the model's profile. */
+function monitoringOf(specPath: string | undefined): Record<string, MonitoringSpec> {
+  if (specPath === undefined) return {};
+  const spec = loadSpec(specPath);
+  return { [spec.registry.model ?? spec.name]: spec.monitoring };
 }
 
 /** Stop accepting, let in-flight requests finish (and the prediction log flush), then close the store. */
@@ -283,6 +298,14 @@ export function registerServe(program: Command): void {
       100_000,
     )
     .option(
+      "--spec <file>",
+      "judge the spec's model by this spec's monitoring section (alerts, webhook, windows)",
+    )
+    .option(
+      "--no-monitor",
+      "no drift checks, alerts or /api/v1/monitor (request stats are not recorded either)",
+    )
+    .option(
       "--pii-key-file <file>",
       "key for hashing PII in the prediction log (default: MLSHIP_PII_KEY_FILE, else ~/.config/mlship/pii.key)",
     )
@@ -298,6 +321,8 @@ export function registerServe(program: Command): void {
       };
       const slot = workerSlot();
       if (slot !== undefined) return runWorker(s, slot);
+      // A bad spec is reported once, before any worker starts.
+      monitoringOf(opts.spec);
       const store = await openStore(resolveStorePath({ store: opts.store }));
       // Without keys the server authenticates no one, which is only safe when no one else can reach it.
       if (!isLoopback(opts.host) && !(await authEnabled(store))) {
