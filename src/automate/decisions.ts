@@ -38,7 +38,7 @@ export interface Decision {
     sourceRows: number;
     logRows: number;
     evaluationRows: number;
-    /** Training rows dropped because their inputs equal an evaluation row's. */
+    /** Training rows dropped because they are evaluation rows (the same key, or the same inputs). */
     duplicatesDropped: number;
     versionsSeen: number[];
     /** Prediction times of the log rows trained on and of the evaluation window: the first ends before the second starts. */

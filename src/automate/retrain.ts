@@ -7,10 +7,13 @@
  *
  * Keeping the window out of training: the labelled predictions are read newest first; the newest
  * `evaluation.rows` form the evaluation window and only rows strictly older than it may join the
- * training data. A training row (from the sources or the log) whose model inputs equal an evaluation
- * row's is dropped too: a customer replayed through the server is the same customer, and a challenger
- * must not be judged on rows it learned. (The champion may have trained on such rows: that can only
- * flatter the champion, never the challenger.)
+ * training data. A training row (from the sources or the log) that is one of the evaluation rows is
+ * dropped too: the same key (`features.key`) when the spec has one, else the same model inputs. A
+ * challenger must not be judged on customers it learned. (The champion may have trained on them: that
+ * can only flatter the champion, never the challenger.) Without a key, a customer whose inputs changed
+ * since the sources recorded it (a new price) cannot be recognised: a model that memorises rows (a
+ * forest) could remember the customer's old row, so when the sources and the traffic are the same
+ * customers, train on the log alone (retraining.data.sources: false), as the churn example does.
  */
 import { join } from "node:path";
 import { MlshipError } from "../core/errors.js";
@@ -95,15 +98,30 @@ function rowKeys(frame: Frame, names: readonly string[]): string[] {
   return out;
 }
 
+/** Each row's key column as text (null when missing). */
+function keyTexts(frame: Frame, key: string): Array<string | null> {
+  if (!frame.has(key)) return new Array<string | null>(frame.nRows).fill(null);
+  const c = frame.column(key);
+  return Array.from({ length: frame.nRows }, (_, i) => {
+    const v = cellValue(c, i);
+    return v === null ? null : String(v);
+  });
+}
+
+/** The frame without the rows that are evaluation rows: the same key, or the same model inputs. */
 function without(
   frame: Frame,
   names: readonly string[],
   banned: ReadonlySet<string>,
+  key?: { name: string; banned: ReadonlySet<string> },
 ): { frame: Frame; dropped: number } {
-  const keys = rowKeys(frame, names);
+  const inputs = rowKeys(frame, names);
+  const keys = key ? keyTexts(frame, key.name) : null;
   const keep: number[] = [];
-  keys.forEach((k, i) => {
-    if (!banned.has(k)) keep.push(i);
+  inputs.forEach((k, i) => {
+    const sameKey =
+      keys !== null && key !== undefined && keys[i] !== null && key.banned.has(keys[i] as string);
+    if (!banned.has(k) && !sameKey) keep.push(i);
   });
   if (keep.length === frame.nRows) return { frame, dropped: 0 };
   return { frame: frame.take(Int32Array.from(keep)), dropped: frame.nRows - keep.length };
@@ -139,12 +157,20 @@ async function freshData(
   };
   const evaluation = labelledFrame(chronological(newest), frameOptions);
   const banned = new Set(rowKeys(evaluation, inputs));
+  const keyName = spec.features.key;
+  const bannedKeys =
+    keyName === undefined
+      ? undefined
+      : {
+          name: keyName,
+          banned: new Set(keyTexts(evaluation, keyName).filter((k): k is string => k !== null)),
+        };
   const parts: Frame[] = [];
   const labels: string[] = [];
   let duplicatesDropped = 0;
   let sourceRows = 0;
   if (sources) {
-    const kept = without(sources.frame, inputs, banned);
+    const kept = without(sources.frame, inputs, banned, bannedKeys);
     duplicatesDropped += kept.dropped;
     sourceRows = kept.frame.nRows;
     parts.push(kept.frame);
@@ -153,7 +179,7 @@ async function freshData(
   let logRows = 0;
   let logSpan: { from: number; to: number } | null = null;
   if (policy.data.log && older.rows > 0) {
-    const kept = without(labelledFrame(chronological(older), frameOptions), inputs, banned);
+    const kept = without(labelledFrame(chronological(older), frameOptions), inputs, banned, bannedKeys);
     duplicatesDropped += kept.dropped;
     logRows = kept.frame.nRows;
     if (logRows > 0) {

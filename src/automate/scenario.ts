@@ -64,6 +64,8 @@ export interface Customer {
   increase: number;
   /** Would have stayed, left because of the rise. */
   leftOverPrice: boolean;
+  /** The monthly charges and outcome the data has for this customer (before any rise). */
+  original: { monthlyCharges: number; label: string };
 }
 
 const required = ["internet_service", "monthly_charges", "total_charges", "tenure"];
@@ -109,6 +111,7 @@ export function churnScenario(data: Frame, options: ScenarioOptions): Customer[]
     const record: Row = {};
     for (const [name, c] of columns) record[name] = cellValue(c, row);
     let label = String(cellValue(labels, row));
+    const original = { monthlyCharges: record.monthly_charges as number, label };
     const phase = k < options.before ? "before" : "after";
     let increase = 0;
     let leftOverPrice = false;
@@ -129,7 +132,71 @@ export function churnScenario(data: Frame, options: ScenarioOptions): Customer[]
         leftOverPrice = true;
       }
     }
-    out.push({ row, phase, record, label, increase, leftOverPrice });
+    out.push({ row, phase, record, label, increase, leftOverPrice, original });
   }
   return out;
+}
+
+export interface PhaseSummary {
+  customers: number;
+  /** Share who leave, as the story has it. */
+  churnRate: number;
+  /** Share who would have left without the rise (the data's outcome). */
+  churnRateWithoutRise: number;
+  monthlyMean: number;
+  monthlyMeanWithoutRise: number;
+}
+
+export interface StorySummary {
+  before: PhaseSummary;
+  after: PhaseSummary;
+  /** Customers after the rise whose bill rose by at least `hardIncrease` dollars. */
+  hitHard: PhaseSummary & { increase: number };
+  leftOverPrice: number;
+}
+
+function summarise(cs: readonly Customer[], positive: string): PhaseSummary {
+  const n = cs.length;
+  let leave = 0;
+  let leaveBefore = 0;
+  let monthly = 0;
+  let monthlyBefore = 0;
+  for (const c of cs) {
+    if (c.label === positive) leave++;
+    if (c.original.label === positive) leaveBefore++;
+    monthly += c.record.monthly_charges as number;
+    monthlyBefore += c.original.monthlyCharges;
+  }
+  const share = (k: number) => (n === 0 ? Number.NaN : k / n);
+  return {
+    customers: n,
+    churnRate: share(leave),
+    churnRateWithoutRise: share(leaveBefore),
+    monthlyMean: n === 0 ? Number.NaN : monthly / n,
+    monthlyMeanWithoutRise: n === 0 ? Number.NaN : monthlyBefore / n,
+  };
+}
+
+/** What the story changed, in numbers: bills, churn, and among the customers hit hardest. */
+export function storySummary(
+  customers: readonly Customer[],
+  hardIncrease = 20,
+  positive = "Yes",
+): StorySummary {
+  const after = customers.filter((c) => c.phase === "after");
+  return {
+    before: summarise(
+      customers.filter((c) => c.phase === "before"),
+      positive,
+    ),
+    after: summarise(after, positive),
+    hitHard: {
+      ...summarise(
+        after.filter((c) => c.increase >= hardIncrease),
+        positive,
+      ),
+      increase: hardIncrease,
+    },
+    leftOverPrice: after.filter((c) => c.leftOverPrice).length,
+  };
 }

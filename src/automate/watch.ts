@@ -23,7 +23,7 @@ import { type Decision, recordDecision } from "./decisions.js";
 import { checkGuard, type GuardStatus } from "./guard.js";
 import { type RetrainStep, retrain } from "./retrain.js";
 import { acquireLease, readState, releaseLease, updateState, watcherId } from "./state.js";
-import type { TrackedTraining, TrainingProject } from "./train.js";
+import type { TrainingProject } from "./train.js";
 import {
   driftTrigger,
   labelsSince,
@@ -69,7 +69,6 @@ export interface RoundReport {
   guard?: GuardStatus;
   /** The decision recorded this round, if any (a repeated skip records none). */
   decision: Decision | null;
-  training?: TrackedTraining | null;
 }
 
 /** The spec's retraining policy, or a clear error pointing at the spec. */
@@ -400,7 +399,6 @@ export class Watcher {
           state,
           triggers,
           decision: d,
-          training: result.training,
         }),
       );
     } finally {

@@ -13,9 +13,11 @@ import { registerProfile } from "./commands/profile.js";
 import { registerRuns } from "./commands/runs.js";
 import { registerSchema } from "./commands/schema.js";
 import { registerServe } from "./commands/serve.js";
+import { registerSimulate } from "./commands/simulate.js";
 import { registerTrain } from "./commands/train.js";
 import { registerTune } from "./commands/tune.js";
 import { registerValidate } from "./commands/validate.js";
+import { registerWatch } from "./commands/watch.js";
 import { reportError } from "./output.js";
 
 export function buildProgram(): Command {
@@ -38,6 +40,8 @@ export function buildProgram(): Command {
   registerServe(program);
   registerDrift(program);
   registerMonitor(program);
+  registerWatch(program);
+  registerSimulate(program);
   registerKeys(program);
   registerDemo(program);
   return program;

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { FastifyInstance } from "fastify";
 import { MlshipError } from "../../core/errors.js";
@@ -28,6 +29,7 @@ interface ServeOptions {
   piiKeyFile?: string;
   spec?: string;
   monitor: boolean;
+  watch?: boolean;
 }
 
 function logQueueOf(text: string): number {
@@ -252,6 +254,47 @@ async function runWorker(s: Settings, slot: string): Promise<void> {
   process.exit(0);
 }
 
+/** `--watch`: the retraining loop on a thread of this process, its rounds printed as they end. */
+async function startWatch(opts: ServeOptions, storePath: string): Promise<{ stop(): Promise<void> } | null> {
+  if (!opts.watch || opts.spec === undefined) return null;
+  const { WatchHost } = await import("../../automate/index.js");
+  const { roundLines, stepLines } = await import("./watch.js");
+  const host = await WatchHost.start({
+    storePath,
+    specPath: resolve(opts.spec),
+    onRound: (r) => {
+      for (const l of roundLines(r)) say(`watch: ${l}`);
+    },
+    onStep: (step) => {
+      for (const l of stepLines(step)) say(`watch: ${l}`);
+    },
+    onError: (e) => say(yellow(`watch: ${e.what}`)),
+  });
+  const spec = loadSpec(opts.spec);
+  say(`watch: retraining ${spec.registry.model ?? spec.name} by the policy in ${opts.spec}`);
+  return host;
+}
+
+/** `--watch` needs the spec that holds the policy, and the policy itself; checked before anything starts. */
+function checkWatch(opts: ServeOptions): void {
+  if (!opts.watch) return;
+  if (opts.spec === undefined) {
+    throw new MlshipError({
+      what: "--watch needs --spec: the spec's retraining section is the policy, and its data what a retraining trains on",
+      fix: "mlship serve --watch --spec mlship.yaml",
+      code: "E_USAGE",
+    });
+  }
+  if (loadSpec(opts.spec).retraining === undefined) {
+    throw new MlshipError({
+      what: "the spec has no retraining section, so --watch has nothing to do",
+      where: `spec: ${opts.spec}`,
+      fix: "add one, e.g.\n  retraining:\n    on: { drift: true }\n(mlship schema lists every field), or drop --watch",
+      code: "E_WATCH_NO_POLICY",
+    });
+  }
+}
+
 async function runPrimary(s: Settings, store: Store): Promise<void> {
   const path = store.path;
   // Each worker opens the store itself; the primary only made sure it exists and is migrated.
@@ -261,8 +304,10 @@ async function runPrimary(s: Settings, store: Store): Promise<void> {
   const stopped = stopSignal();
   const address = await workers.start();
   announce(path, address, s.workers);
+  const watch = await startWatch(s.opts, path);
   const signal = await Promise.race([stopped, workers.failed]);
   say(`${signal}: shutting down`);
+  await watch?.stop();
   await workers.stop();
 }
 
@@ -306,6 +351,10 @@ export function registerServe(program: Command): void {
       "no drift checks, alerts or /api/v1/monitor (request stats are not recorded either)",
     )
     .option(
+      "--watch",
+      "also run the retraining loop (mlship watch) for the --spec's model, on a thread of this process",
+    )
+    .option(
       "--pii-key-file <file>",
       "key for hashing PII in the prediction log (default: MLSHIP_PII_KEY_FILE, else ~/.config/mlship/pii.key)",
     )
@@ -323,6 +372,7 @@ export function registerServe(program: Command): void {
       if (slot !== undefined) return runWorker(s, slot);
       // A bad spec is reported once, before any worker starts.
       monitoringOf(opts.spec);
+      checkWatch(opts);
       const store = await openStore(resolveStorePath({ store: opts.store }));
       // Without keys the server authenticates no one, which is only safe when no one else can reach it.
       if (!isLoopback(opts.host) && !(await authEnabled(store))) {
@@ -352,8 +402,16 @@ export function registerServe(program: Command): void {
         throw err;
       }
       announce(store.path, served.address, 1);
+      let watch: { stop(): Promise<void> } | null = null;
+      try {
+        watch = await startWatch(opts, store.path);
+      } catch (err) {
+        await drain(served.app, store);
+        throw err;
+      }
       const signal = await stopped;
       say(`${signal}: shutting down`);
+      await watch?.stop();
       await drain(served.app, store);
     });
 }
