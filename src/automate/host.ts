@@ -11,15 +11,18 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { MlshipError } from "../core/errors.js";
+import type { MonitoringState } from "../monitor/index.js";
 import { loadSpec } from "../spec/index.js";
 import { openStore, type Store } from "../store/index.js";
 import type { Comparison } from "./compare.js";
 import type { Decision } from "./decisions.js";
 import type { RetrainStep } from "./retrain.js";
+import type { TriggerResult } from "./triggers.js";
 import { type RoundReport, Watcher } from "./watch.js";
 
 /** A retraining step as plain data (what crosses the thread boundary). */
 export type StepSummary =
+  | { step: "triggered"; triggers: TriggerResult[]; state: MonitoringState }
   | { step: "data"; data: NonNullable<Decision["data"]>; sources: string[] }
   | {
       step: "trained";

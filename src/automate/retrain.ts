@@ -20,7 +20,7 @@ import { MlshipError } from "../core/errors.js";
 import { type ColumnType, cellValue, type Frame } from "../core/frame.js";
 import { collect, concatFrames, type Dataset, fingerprint, inferSchema } from "../data/index.js";
 import type { TrainEvent } from "../evaluate/index.js";
-import type { MonitorEvent } from "../monitor/index.js";
+import type { MonitorEvent, MonitoringState } from "../monitor/index.js";
 import {
   championAlias,
   championFailures,
@@ -57,6 +57,8 @@ export interface RetrainContext {
 }
 
 export type RetrainStep =
+  /** Told by the watcher before it retrains: what it saw and which triggers fired. */
+  | { step: "triggered"; triggers: TriggerResult[]; state: MonitoringState }
   | { step: "data"; data: NonNullable<Decision["data"]>; sources: string[] }
   | { step: "trained"; training: TrackedTraining }
   | { step: "compared"; comparison: Comparison };

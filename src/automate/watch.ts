@@ -359,6 +359,7 @@ export class Watcher {
         );
       }
       await updateState(this.store, this.model, { lastRetrainAt: now, lastSkip: null }, now);
+      this.options.onStep?.({ step: "triggered", triggers, state });
       const result = await retrain({
         store: this.store,
         project: this.options.project,

@@ -19,6 +19,7 @@ import { bold, cyan, dim, formatNumber, green, say, table } from "../output.js";
 import { loadProject } from "../project.js";
 import { runPredict } from "./predict.js";
 import { runPrep } from "./prep.js";
+import { runStory } from "./story.js";
 import { printTrainSummary, type TrackedTraining, trainTracked } from "./train.js";
 
 const exampleSpec = fileURLToPath(new URL("../../../examples/churn/mlship.yaml", import.meta.url));
@@ -42,7 +43,16 @@ function heading(n: number, text: string): void {
   say(cyan(bold(`${n}. ${text}`)));
 }
 
-export async function runDemo(specPath: string): Promise<void> {
+export interface DemoOptions {
+  /** Tell the production story (live traffic, a price rise, retraining) after the lifecycle. */
+  story: boolean;
+  /** End after the story instead of serving on (tests, CI). */
+  exitAfterStory: boolean;
+  port: number;
+  seed: number;
+}
+
+export async function runDemo(specPath: string, options: DemoOptions): Promise<void> {
   const project = loadProject(specPath);
   const { spec } = project;
   const work = join(project.baseDir, ".mlship");
@@ -161,6 +171,44 @@ export async function runDemo(specPath: string): Promise<void> {
 
   heading(5, "Produce: every run remembered, every model versioned");
   await showProduction(storePath, tracked, shown);
+  if (!options.story) return;
+
+  heading(6, "Production: live traffic, a price rise, and a model that keeps up");
+  const started = performance.now();
+  const story = await runStory({
+    storePath,
+    specPath: project.specPath,
+    version: tracked.registration.version,
+    port: options.port,
+    seed: options.seed,
+    shown,
+  });
+  say(dim(`(the story took ${((performance.now() - started) / 1000).toFixed(0)} s)`));
+  if (options.exitAfterStory) {
+    await story.close();
+    say(dim("(--exit-after-story: the server stopped)"));
+    return;
+  }
+  const stopped = new Promise<string>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  await story.keepWatching();
+  say();
+  say(
+    bold(
+      `The server keeps running at ${story.url}, with the retraining loop watching it. Ctrl-C stops both.`,
+    ),
+  );
+  say(dim("  # score a customer"));
+  say(
+    `  curl -s ${story.url}/v1/models/${tracked.registration.name}/predict -H 'content-type: application/json' -d '{"records": [{"tenure": 2, "contract": "Month-to-month", "monthly_charges": 95}]}'`,
+  );
+  say(dim("  # more of the story: the next customers, after the rise"));
+  say(`  npx mlship simulate --url ${story.url} --offset 5500 --before 0 --after 1500 --follow`);
+  const signal = await stopped;
+  say(`${signal}: stopping the server (a retraining in progress finishes first)`);
+  await story.close();
 }
 
 /** What the store now holds after this training: the run and its children, the version and the champion. */
@@ -213,7 +261,11 @@ async function showProduction(
   const next: Array<[string, string]> = [
     [`npx mlship runs list --spec ${spec}`, "every training, newest first"],
     [`npx mlship models history ${reg.name} --spec ${spec}`, "who moved the champion, when and why"],
-    [`npx mlship serve --store ${shown(storePath)}`, "tracking and registry API, MLflow-compatible"],
+    [
+      `npx mlship serve --store ${shown(storePath)} --watch --spec ${spec}`,
+      "serve the champion, log every prediction, retrain by the spec's retraining policy",
+    ],
+    [`npx mlship simulate --url http://127.0.0.1:5000 --follow`, "replay the churn story through it"],
     [
       `npx mlship predict --model ${shown(tracked.result.summary.artifact.path)} --data YOUR.csv --out scored.csv`,
       "score new customers",
@@ -227,17 +279,61 @@ export function registerDemo(program: Command): void {
     .command("demo")
     .description("Run the whole lifecycle on the bundled telco churn example (what `npm start` runs)")
     .option("-s, --spec <file>", "the example spec", exampleSpec)
-    .action(async (opts: { spec: string }) => {
-      if (!existsSync(opts.spec)) {
-        throw new MlshipError({
-          what: "the bundled example is missing",
-          where: opts.spec,
-          fix: "run from a full checkout of mlship (examples/ ships with the repository)",
-          code: "E_DEMO_MISSING",
+    .option("--no-story", "stop after the lifecycle: no server, no production story")
+    .option(
+      "--exit-after-story",
+      "stop the server once the story is told (default: keep serving until Ctrl-C; also MLSHIP_DEMO_EXIT=1)",
+    )
+    .option(
+      "--port <port>",
+      "where the story's server listens (a port in use falls back to a free one)",
+      "5000",
+    )
+    .option("--seed <n>", "seed of the story's traffic and of who reacts to the price rise", "42")
+    .action(
+      async (opts: {
+        spec: string;
+        story: boolean;
+        exitAfterStory?: boolean;
+        port: string;
+        seed: string;
+      }) => {
+        if (!existsSync(opts.spec)) {
+          throw new MlshipError({
+            what: "the bundled example is missing",
+            where: opts.spec,
+            fix: "run from a full checkout of mlship (examples/ ships with the repository)",
+            code: "E_DEMO_MISSING",
+          });
+        }
+        say(
+          bold(
+            opts.story
+              ? "mlship demo: from a business question to a model that keeps itself up to date, on the telco churn example"
+              : "mlship demo: from a business question to scored customers, on the telco churn example",
+          ),
+        );
+        const port = Number(opts.port);
+        const seed = Number(opts.seed);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new MlshipError({
+            what: `--port must be 0 to 65535, got ${opts.port}`,
+            fix: "e.g. --port 5000",
+            code: "E_USAGE",
+          });
+        if (!Number.isInteger(seed) || seed < 0)
+          throw new MlshipError({
+            what: `--seed must be a whole number >= 0, got ${opts.seed}`,
+            fix: "e.g. --seed 42",
+            code: "E_USAGE",
+          });
+        await runDemo(opts.spec, {
+          story: opts.story,
+          exitAfterStory: opts.exitAfterStory === true || process.env.MLSHIP_DEMO_EXIT === "1",
+          port,
+          seed,
         });
-      }
-      say(bold("mlship demo: from a business question to scored customers, on the telco churn example"));
-      await runDemo(opts.spec);
-      say(dim(`(work files in ${dirname(opts.spec)}/.mlship)`));
-    });
+        say(dim(`(work files in ${dirname(opts.spec)}/.mlship)`));
+      },
+    );
 }

@@ -22,6 +22,13 @@ const pfmt = (p: number) => (p < 1e-4 ? p.toExponential(1) : String(Number(p.toP
 /** A retraining step in one or two lines. */
 export function stepLines(s: StepSummary): string[] {
   switch (s.step) {
+    case "triggered":
+      return [
+        `  ${s.triggers
+          .filter((t) => t.fired)
+          .map((t) => t.reason)
+          .join("; ")}: retraining`,
+      ];
     case "data":
       return [
         `  data: ${s.data.sourceRows} rows from the sources + ${s.data.logRows} labelled predictions from the log; ` +
