@@ -70,6 +70,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return () => `req-${processId}-${(++n).toString(36)}`;
     })(),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    // Fastify logs two lines per request at info; the hook below logs one.
+    disableRequestLogging: true,
+  });
+  // The access log: one line per answer, with what a reader of it needs (the child logger adds reqId).
+  app.addHook("onResponse", (request, reply, done) => {
+    request.log.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
+      "answered",
+    );
+    done();
   });
   registerJsonParser(app);
   app.setValidatorCompiler(validatorCompiler());
