@@ -227,22 +227,29 @@ async function cannon(url, opts, watcher) {
   });
   const r = await instance;
   const cpu = process.cpuUsage(cpu0);
+  const serverS = watcher.cpuS() - srv0;
+  const answered = r.requests.total;
   return {
     ...summary(latMs),
     rps: latMs.length / r.duration,
     errors: r.errors + r.timeouts + r.non2xx,
     loadCpuPct: ((cpu.user + cpu.system) / 1e6 / r.duration) * 100,
-    serverCpuPct: ((watcher.cpuS() - srv0) / r.duration) * 100,
+    serverCpuPct: (serverS / r.duration) * 100,
+    // CPU per request, not wall time: what the server costs whatever else shares the machine.
+    serverCpuUs: (serverS / answered) * 1e6,
+    loadCpuUs: (cpu.user + cpu.system) / answered,
   };
 }
 
 /**
- * Open-loop load: one request every 1000/rate ms whatever the answers (latency from the call, so time
- * queued in the client for a socket counts). A server that falls behind is not waited for forever:
- * requests unanswered `drainMs` after the last was sent count as errors, beside refusals and failures.
- * `lagMs` is how late the client sent its latest request (its own timer jitter).
+ * Open-loop load: one request every 1000/rate ms whatever the answers. Latency runs from when each
+ * request was due, not from when the client got round to sending it, so a stall (the server's or the
+ * client's) counts in full for every request it delays instead of hiding them (coordinated omission).
+ * A server that falls behind is not waited for forever: requests unanswered `drainMs` after the last
+ * was sent count as errors, beside refusals and failures. `lagMs` is how late the client sent its
+ * latest request (its own timer jitter, already inside the latencies).
  */
-function paced(url, rate, durationS, drainMs = 5000) {
+function paced(url, rate, durationS, watcher, drainMs = 5000) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const total = rate * durationS;
   const latMs = [];
@@ -251,6 +258,7 @@ function paced(url, rate, durationS, drainMs = 5000) {
   let errors = 0;
   let lagMs = 0;
   const t0 = performance.now();
+  const srv0 = watcher.cpuS();
   return new Promise((resolve) => {
     let deadline;
     let ended = false;
@@ -259,14 +267,14 @@ function paced(url, rate, durationS, drainMs = 5000) {
       ended = true;
       clearTimeout(deadline);
       agent.destroy();
-      resolve({ ...summary(latMs), errors: errors + (total - done), lagMs });
+      const serverCpuUs = ((watcher.cpuS() - srv0) / total) * 1e6;
+      resolve({ ...summary(latMs), errors: errors + (total - done), lagMs, serverCpuUs });
     };
     const finish = () => {
       done++;
       if (done === total) end();
     };
-    const send = () => {
-      const start = performance.now();
+    const send = (due) => {
       const req = http.request(url, {
         method: "POST",
         agent,
@@ -275,7 +283,7 @@ function paced(url, rate, durationS, drainMs = 5000) {
       req.on("response", (res) => {
         res.resume();
         res.on("end", () => {
-          if (res.statusCode < 300) latMs.push(performance.now() - start);
+          if (res.statusCode < 300) latMs.push(performance.now() - due);
           else errors++;
           finish();
         });
@@ -290,7 +298,7 @@ function paced(url, rate, durationS, drainMs = 5000) {
       const now = performance.now();
       const due = Math.min(total, Math.floor(((now - t0) * rate) / 1000) + 1);
       if (due > sent) lagMs = Math.max(lagMs, now - (t0 + ((due - 1) * 1000) / rate));
-      for (; sent < due; sent++) send();
+      for (; sent < due; sent++) send(t0 + (sent * 1000) / rate);
       if (sent < total) setTimeout(tick, 1);
       else if (done < total) deadline = setTimeout(end, drainMs);
     };
@@ -360,17 +368,24 @@ try {
       rateRps: rated.rps,
     });
     log(`autocannon ${RATE} req/s: p50 ${rated.p50.toFixed(2)} p99 ${rated.p99.toFixed(2)} ms`);
-    const pace = await paced(url, RATE, seconds.load);
+    const pace = await paced(url, RATE, seconds.load, watcher);
     Object.assign(metrics, {
       pacedP50Ms: pace.p50,
       pacedP99Ms: pace.p99,
       pacedMaxMs: pace.max,
       pacedErrors: pace.errors,
+      pacedCpuUs: pace.serverCpuUs,
     });
     extra.pacedLagMs = pace.lagMs;
     log(`paced ${RATE} req/s: p50 ${pace.p50.toFixed(2)} p99 ${pace.p99.toFixed(2)} ms`);
     const max1 = await cannon(url, { connections: 50, duration: seconds.load }, watcher);
-    Object.assign(metrics, { max1Rps: max1.rps, max1P99Ms: max1.p99, max1Errors: max1.errors });
+    Object.assign(metrics, {
+      max1Rps: max1.rps,
+      max1P99Ms: max1.p99,
+      max1Errors: max1.errors,
+      max1CpuUs: max1.serverCpuUs,
+      max1LoadCpuUs: max1.loadCpuUs,
+    });
     extra.cpu1 = { load: max1.loadCpuPct, server: max1.serverCpuPct };
     log(`max throughput, 1 worker: ${max1.rps.toFixed(0)} req/s`);
 
@@ -397,7 +412,13 @@ try {
       const url2 = `${two.base}${side.path}`;
       await cannon(url2, { connections: 50, duration: seconds.warmup }, watcher2);
       const max2 = await cannon(url2, { connections: 50, duration: seconds.load }, watcher2);
-      Object.assign(metrics, { max2Rps: max2.rps, max2P99Ms: max2.p99, max2Errors: max2.errors });
+      Object.assign(metrics, {
+        max2Rps: max2.rps,
+        max2P99Ms: max2.p99,
+        max2Errors: max2.errors,
+        max2CpuUs: max2.serverCpuUs,
+        max2LoadCpuUs: max2.loadCpuUs,
+      });
       extra.cpu2 = { load: max2.loadCpuPct, server: max2.serverCpuPct };
       metrics.rss2Mb = watcher2.peakMb();
       extra.processes2 = watcher2.processes();
