@@ -74,7 +74,9 @@ export class Binner {
     const at = this.#layout(n);
     const view = new Float64Array(this.#memory.buffer, at.vals, n);
     view.set(values);
-    this.#kernels.sortF64(at.vals, n, at.tmp, at.counts);
+    // 16-bit digits for large columns, 11-bit ones for small columns (see kernels.ts)
+    if (n >= 65536) this.#kernels.sortF64(at.vals, n, at.tmp, at.counts, 16, 4);
+    else this.#kernels.sortF64(at.vals, n, at.tmp, at.counts, 11, 6);
     return view.slice();
   }
 
