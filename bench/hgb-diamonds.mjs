@@ -37,7 +37,10 @@ const cvSplit = foldOf
 
 async function cv(native) {
   const prep = defaultPrep(X, { scale: false, native }).pipeline;
-  const pipe = new Pipeline([...prep.steps, ["model", new HistGradientBoostingRegressor({ randomState: 0 })]]);
+  const pipe = new Pipeline([
+    ...prep.steps,
+    ["model", new HistGradientBoostingRegressor({ randomState: 0 })],
+  ]);
   const { value, s } = await seconds(() => crossValidate(pipe, X, y, { cv: cvSplit, scoring: ["r2"] }));
   return { r2: value.mean.r2, s };
 }
