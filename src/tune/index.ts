@@ -1,5 +1,6 @@
 /** The tune layer: search spaces, the grid, random and TPE samplers, the median pruner, studies, and tuning from a spec. */
 
+export * from "./cv.js";
 export * from "./folds.js";
 export * from "./normal.js";
 export * from "./parzen.js";

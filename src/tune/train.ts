@@ -5,9 +5,8 @@
  * holdout and saved exactly as `mlship train` would. `mlship tune` compares the tuned models with the
  * baseline; `mlship train` adds the spec's fixed models.
  */
-import { availableParallelism } from "node:os";
 import { MlshipError } from "../core/errors.js";
-import { type EstimatorJSON, reviveEstimator } from "../core/protocol.js";
+import { reviveEstimator } from "../core/protocol.js";
 import {
   baselineCandidate,
   type Candidate,
@@ -31,7 +30,7 @@ import {
   type Spec,
   specProblems,
 } from "../spec/index.js";
-import { type FoldData, type FoldRunner, foldWorkersAvailable, inThread, workerPool } from "./folds.js";
+import { type CvTrial, foldPoolPossible, tuneCrossValidated } from "./cv.js";
 import { MedianPruner, type MedianPrunerOptions, medianPrunerDefaults } from "./pruner.js";
 import { GridSampler, RandomSampler, type Sampler, TpeSampler } from "./samplers.js";
 import {
@@ -42,7 +41,7 @@ import {
   modelsSpace,
   type SearchSpace,
 } from "./space.js";
-import { type Direction, optimize, type StopReason, type TrialRecord, type TrialState } from "./study.js";
+import type { Direction, StopReason, TrialState } from "./study.js";
 
 export type SamplerName = "tpe" | "random" | "grid";
 
@@ -317,17 +316,8 @@ export async function tuneFromSpec(spec: Spec, options: TuneOptions): Promise<Tu
   const primary = spec.metric.primary;
   const metrics = [primary, ...spec.metric.secondary.filter((m) => m !== primary)];
   const { train, cv } = prepared;
-  const splits = [...cv.split(train.y ?? train.X.nRows)];
-  const data: FoldData = {
-    X: train.X.names.map((n) => [n, train.X.column(n)] as const),
-    nRows: train.X.nRows,
-    y: train.y,
-    splits,
-    scoring: metrics,
-    scoreOptions: spec.positiveClass === undefined ? {} : { positiveClass: spec.positiveClass },
-  };
-  const jobs = options.jobs ?? availableParallelism();
-  const poolPossible = jobs > 1 && splits.length > 1 && foldWorkersAvailable();
+  const nFolds = [...cv.split(train.y ?? train.X.nRows)].length;
+  const poolPossible = foldPoolPossible(options.jobs, nFolds);
 
   /** A trial's full model params: fixed ones, the searched ones, and the spec's seed for the model's own randomness. */
   const paramsOf = (
@@ -343,7 +333,6 @@ export async function tuneFromSpec(spec: Spec, options: TuneOptions): Promise<Tu
     return { entry: e, params: out };
   };
 
-  let runner: FoldRunner = inThread(data);
   const summaries: TrialSummary[] = [];
   emit({
     type: "tune-start",
@@ -352,7 +341,7 @@ export async function tuneFromSpec(spec: Spec, options: TuneOptions): Promise<Tu
     sampler: settings.samplerName,
     models: entries.map((e) => e.name),
   });
-  const summarise = (t: TrialRecord<FoldResult<MetricName>[]>): TrialSummary => {
+  const summarise = (t: CvTrial): TrialSummary => {
     const e = entryOf(t.params, entries);
     const folds: Record<string, number[]> = {};
     for (const m of metrics) folds[m] = (t.data ?? []).map((f) => f.scores[m]);
@@ -371,62 +360,38 @@ export async function tuneFromSpec(spec: Spec, options: TuneOptions): Promise<Tu
     };
   };
 
-  let study: Awaited<ReturnType<typeof optimize<FoldResult<MetricName>[]>>>;
-  try {
-    study = await optimize<FoldResult<MetricName>[]>({
-      space,
-      sampler: settings.sampler,
-      pruner: settings.pruner === null ? null : new MedianPruner(settings.pruner),
-      direction,
-      trials: settings.trials,
-      ...(settings.timeoutSeconds === null ? {} : { timeoutSeconds: settings.timeoutSeconds }),
-      seed: settings.seed,
-      objective: async (trial) => {
-        const { entry, params } = paramsOf(trial.params, true);
-        const estimator: EstimatorJSON = {
-          ...builder
-            .estimator(entry.entry.kind, params, `spec: models[${entry.index}] (${entry.entry.kind})`)
-            .toJSON(),
-          state: null,
-        };
-        const pending = splits.map((_, f) => runner.run(estimator, f));
-        for (const p of pending) p.catch(() => {});
-        const folds: FoldResult<MetricName>[] = [];
-        let sum = 0;
-        try {
-          for (let f = 0; f < pending.length; f++) {
-            const r = await pending[f];
-            folds.push(r);
-            sum += r.scores[primary];
-            // The pruner sees the running mean: after fold k, the mean of folds 0..k.
-            if (trial.report(f, sum / (f + 1))) return { pruned: true, data: folds };
-          }
-        } finally {
-          runner.cancel(estimator);
-        }
-        return { value: sum / folds.length, data: folds };
-      },
-      onTrialStart: async (number) => {
-        await options.onTrialStart?.(number);
-      },
-      onTrialEnd: async (t, best) => {
-        const s = summarise(t);
-        summaries.push(s);
-        const bestSummary = best === null ? null : (summaries.find((x) => x.number === best.number) ?? null);
-        emit({ type: "trial", trial: s, best: bestSummary, done: summaries.length, total: settings.trials });
-        await options.onTrial?.(s);
-        // The first trial tells whether the rest is long enough to repay starting the fold workers.
-        if (t.number === 0 && poolPossible && runner.threads === 1) {
-          const left = t.seconds * (settings.trials - 1);
-          if (left >= (options.poolAfterSeconds ?? 2))
-            runner = workerPool(data, Math.min(jobs, splits.length));
-        }
-      },
-    });
-  } finally {
-    await runner.close();
-  }
-  const threads = runner.threads;
+  const study = await tuneCrossValidated({
+    space,
+    estimator: (params) => {
+      const { entry, params: p } = paramsOf(params, true);
+      return builder.estimator(entry.entry.kind, p, `spec: models[${entry.index}] (${entry.entry.kind})`);
+    },
+    X: train.X,
+    y: train.y,
+    cv,
+    primary,
+    metrics,
+    ...(spec.positiveClass === undefined ? {} : { positiveClass: spec.positiveClass }),
+    direction,
+    sampler: settings.sampler,
+    pruner: settings.pruner === null ? null : new MedianPruner(settings.pruner),
+    trials: settings.trials,
+    ...(settings.timeoutSeconds === null ? {} : { timeoutSeconds: settings.timeoutSeconds }),
+    seed: settings.seed,
+    ...(options.jobs === undefined ? {} : { jobs: options.jobs }),
+    ...(options.poolAfterSeconds === undefined ? {} : { poolAfterSeconds: options.poolAfterSeconds }),
+    onTrialStart: async (number) => {
+      await options.onTrialStart?.(number);
+    },
+    onTrialEnd: async (t, best) => {
+      const s = summarise(t);
+      summaries.push(s);
+      const bestSummary = best === null ? null : (summaries.find((x) => x.number === best.number) ?? null);
+      emit({ type: "trial", trial: s, best: bestSummary, done: summaries.length, total: settings.trials });
+      await options.onTrial?.(s);
+    },
+  });
+  const threads = study.threads;
   // A grid whose every point was scored is exhausted, even when the budget was exactly its size.
   const stopped: StopReason =
     settings.gridSize !== null && study.trials.length >= settings.gridSize ? "exhausted" : study.stopped;
@@ -446,7 +411,7 @@ export async function tuneFromSpec(spec: Spec, options: TuneOptions): Promise<Tu
   // Each tuned model's best complete trial becomes its candidate, scored already on these folds.
   const candidates: Array<{ index: number; candidate: Candidate }> = [];
   for (const e of entries) {
-    let best: TrialRecord<FoldResult<MetricName>[]> | null = null;
+    let best: CvTrial | null = null;
     for (const t of study.trials) {
       if (t.state !== "complete" || entryOf(t.params, entries) !== e) continue;
       if (best === null || (direction === "maximize" ? t.value! > best.value! : t.value! < best.value!))
