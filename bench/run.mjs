@@ -129,6 +129,83 @@ const benchmarks = {
     peer: { script: "diamonds-ridge.peer.py", modules: ["sklearn", "pandas"], name: "scikit-learn" },
     rows: [score("r2", "Ridge R²", withinOfPeer(0.001)), time("cvS", "CV time (s)")],
   },
+  "hgb-synthetic": {
+    title:
+      "hgb-synthetic: HistGradientBoostingClassifier, make_classification 200k x 30, fit 160k (100 iterations, no early stopping, 2 threads), score 40k",
+    ours: ["hgb-synthetic.mjs"],
+    peer: { script: "hgb-synthetic.peer.py", modules: ["sklearn"], name: "scikit-learn" },
+    prepare: (havePython) => {
+      if (havePython && !existsSync(`${here}data/synth_X.f64`)) {
+        execFileSync(python, [`${here}make-classification.py`], { stdio: "inherit" });
+      }
+    },
+    rows: [
+      time("fitS", "fit (s)", noSlowerThanPeer),
+      time("fitCpuS", "fit CPU time, all threads (s)"),
+      score("accuracy", "test accuracy", withinOfPeer(0.005)),
+      time("predictS", "predict_proba 40k rows (s, best of 5)", noSlowerThanPeer),
+      time("xgbFitS", "fit (s), peer column: xgboost 1.7 hist"),
+      score("xgbAccuracy", "test accuracy, peer column: xgboost 1.7 hist"),
+    ],
+    note:
+      "Both sides: 100 iterations, no early stopping, sklearn 1.2's other defaults (learning rate 0.1, 31 leaves, " +
+      "20 samples per leaf, 255 bins), 2 threads. The xgboost rows compare the same mlship figures with " +
+      "XGBClassifier(tree_method='hist', n_estimators=100, n_jobs=2), its defaults otherwise (depth 6, learning " +
+      "rate 0.3), run in the peer's process after scikit-learn.",
+  },
+  "hgb-churn": {
+    title: "hgb-churn: HistGradientBoostingClassifier (defaults), wa_churn 5-fold stratified CV ROC-AUC",
+    ours: ["hgb-churn.mjs"],
+    peer: { script: "hgb-churn.peer.py", modules: ["sklearn", "pandas"], name: "scikit-learn" },
+    prepare: (havePython) => {
+      if (havePython && !existsSync(`${here}data/churn_folds.json`)) {
+        execFileSync(python, [`${here}churn-folds.py`], { stdio: "inherit" });
+      }
+    },
+    rows: [
+      score("aucOneHot", "ROC-AUC, median impute + one-hot", atLeast(0.8346)),
+      time("cvOneHotS", "CV time, median impute + one-hot (s)"),
+      score("aucNative", "ROC-AUC, native missing values and categories", atLeast(0.8346)),
+      time("cvNativeS", "CV time, native (s)"),
+    ],
+    note:
+      "Both sides score scikit-learn's StratifiedKFold(5, shuffle, random_state=0) folds. Native: mlship's " +
+      "default preparation for models with native inputs; sklearn: OrdinalEncoder + categorical_features.",
+  },
+  "hgb-diamonds": {
+    title: "hgb-diamonds: HistGradientBoostingRegressor (defaults), diamonds 5-fold CV R² on log(price)",
+    ours: ["hgb-diamonds.mjs"],
+    peer: { script: "hgb-diamonds.peer.py", modules: ["sklearn", "pandas"], name: "scikit-learn" },
+    prepare: (havePython) => {
+      if (havePython && !existsSync(`${here}data/diamonds_folds.json`)) {
+        execFileSync(python, [`${here}folds.py`], { stdio: "inherit" });
+      }
+    },
+    rows: [
+      score("r2OneHot", "R², median impute + one-hot", atLeast(0.9915)),
+      time("cvOneHotS", "CV time, median impute + one-hot (s)"),
+      score("r2Native", "R², native categories", atLeast(0.9915)),
+      time("cvNativeS", "CV time, native (s)"),
+    ],
+    note:
+      "Both sides score scikit-learn's KFold(5, shuffle, random_state=0) folds of bench/datasets/diamonds.csv; " +
+      "early stopping is on (more than 10,000 rows), each side drawing its own validation share with seed 0.",
+  },
+  "hgb-memory": {
+    title: "hgb-memory: binning 1,000,000 x 50 (2% missing) and a 10-iteration fit",
+    ours: ["hgb-memory.mjs"],
+    peer: { script: "hgb-memory.peer.py", modules: ["sklearn"], name: "scikit-learn" },
+    rows: [
+      most("binnedMb", "binned data (MB)"),
+      time("binS", "binning: thresholds + bins (s)"),
+      time("fitS", "HistGradientBoostingRegressor, 10 iterations, 2 threads (s)"),
+      most("inputsRssMb", "RSS with the float64 inputs alone (MB)"),
+    ],
+    note:
+      "The bins are one uint8 per value (255 bins plus one for missing values), column-major, in a WebAssembly " +
+      "memory with the gradients, the sample partition and the node histograms; the peak RSS includes the 400 MB of " +
+      "float64 inputs and, for mlship, the Frame the fit reads them from.",
+  },
   serve: {
     title: "serve: the churn champion over HTTP on loopback (single rows, throughput, 10,000-row batches)",
     ours: ["serve.mjs"],

@@ -20,6 +20,7 @@ import {
   categoriesOf,
   type FeatureBins,
   type FeatureBinsJSON,
+  gather,
   numericThresholds,
   numericValues,
 } from "../hist/binning.js";
@@ -521,7 +522,7 @@ abstract class HistGradientBoostingBase<P extends HistGradientBoostingParams> {
       const col = X.column(name);
       if (isCat[f]) return categoriesOf(col, name, p.maxBins, kind);
       const all = numericValues(col);
-      const values = trainRows === null ? all : Float64Array.from(trainRows, (i) => all[i]);
+      const values = trainRows === null ? all : gather(all, trainRows);
       return { type: "numeric", thresholds: numericThresholds(values, p.maxBins, binner, rng) };
     });
     const valBins = new Uint8Array(nVal * names.length);
@@ -544,8 +545,7 @@ abstract class HistGradientBoostingBase<P extends HistGradientBoostingParams> {
     });
     const hasMissing = meta.hasMissing;
 
-    const take = (a: Float64Array, rows: Int32Array | null) =>
-      rows === null ? a : Float64Array.from(rows, (i) => a[i]);
+    const take = (a: Float64Array, rows: Int32Array | null) => (rows === null ? a : gather(a, rows));
     const yTrain = take(target.y, trainRows);
     const wTrain = target.weights === null ? null : take(target.weights, trainRows);
     const yVal = take(target.y, split.val);

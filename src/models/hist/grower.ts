@@ -85,12 +85,25 @@ export function localExecutor(ws: Workspace, meta: FeatureMeta, params: SplitPar
   const n = layout.nRows;
   return {
     root(gh, slot, stats) {
-      k.histogramAll(layout.bins, n, 0, p, gh, 0, n, ws.slotOffset(slot));
+      k.histogramAll(layout.bins, n, 0, p, gh, 0, n, ws.slotOffset(slot), layout.nBins, meta.missingBin);
       findBestSplit(ws.hist, ws.slotBase(slot), 0, p, stats, meta, params, ws.results, 0);
     },
     children(gh, parentSlot, smallSlot, start, count, leftIsSmall, left, right) {
-      k.histogramRows(layout.bins, n, 0, p, gh, layout.idx + 4 * start, count, ws.slotOffset(smallSlot));
-      k.subtract(ws.slotOffset(parentSlot), ws.slotOffset(smallSlot), ws.slotOffset(parentSlot), p * 8192);
+      const small = ws.slotOffset(smallSlot);
+      k.histogramRows(
+        layout.bins,
+        n,
+        0,
+        p,
+        gh,
+        layout.idx + 4 * start,
+        count,
+        small,
+        layout.nBins,
+        meta.missingBin,
+      );
+      const parent = ws.slotOffset(parentSlot);
+      k.subtract(parent, small, parent, 0, p, layout.nBins, meta.missingBin);
       const leftSlot = leftIsSmall ? smallSlot : parentSlot;
       const rightSlot = leftIsSmall ? parentSlot : smallSlot;
       if (left) findBestSplit(ws.hist, ws.slotBase(leftSlot), 0, p, left, meta, params, ws.results, 0);

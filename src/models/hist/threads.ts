@@ -15,7 +15,6 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { MlshipError } from "../../core/errors.js";
 import { type GrowParams, localExecutor, type SplitExecutor } from "./grower.js";
-import { FEATURE_BYTES } from "./kernels.js";
 import { type FeatureMeta, findBestSplit, type NodeStats, S_GAIN, SPLIT_SIZE } from "./split.js";
 import { MAX_THREADS, type Workspace, type WorkspaceLayout } from "./workspace.js";
 
@@ -98,11 +97,10 @@ export function runTask(
   const hist = new Float64Array(ws.memory.buffer, layout.hist);
   const slotOffset = (s: number) => layout.hist + s * layout.slotBytes;
   const slotBase = (s: number) => (s * layout.slotBytes) / 8;
-  const bytes = (f1 - f0) * FEATURE_BYTES;
   const at0 = 2 * thread * SPLIT_SIZE;
   const slot = m[M_SLOT];
   if (task === TASK_ROOT) {
-    k.histogramAll(layout.bins, n, f0, f1, m[M_GH], 0, n, slotOffset(slot));
+    k.histogramAll(layout.bins, n, f0, f1, m[M_GH], 0, n, slotOffset(slot), layout.nBins, meta.missingBin);
     findBestSplit(hist, slotBase(slot), f0, f1, readStats(m, M_LEFT), meta, params, results, at0);
     return;
   }
@@ -116,9 +114,10 @@ export function runTask(
     layout.idx + 4 * m[M_START],
     m[M_COUNT],
     slotOffset(small),
+    layout.nBins,
+    meta.missingBin,
   );
-  const off = f0 * FEATURE_BYTES;
-  k.subtract(slotOffset(slot) + off, slotOffset(small) + off, slotOffset(slot) + off, bytes);
+  k.subtract(slotOffset(slot), slotOffset(small), slotOffset(slot), f0, f1, layout.nBins, meta.missingBin);
   const leftIsSmall = m[M_LEFT_IS_SMALL] === 1;
   const leftSlot = leftIsSmall ? small : slot;
   const rightSlot = leftIsSmall ? slot : small;

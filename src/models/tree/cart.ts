@@ -176,8 +176,8 @@ function quickSort(values: Float32Array, samples: Int32Array, lo: number, hi: nu
   }
 }
 
-/** Growable flat node storage; `finish` copies the tree out, so one store serves tree after tree. */
-class NodeStore {
+/** Growable flat node storage; `finish` copies the tree out, so one store serves tree after tree (also used by binned-cart.ts). */
+export class NodeStore {
   count = 0;
   feature: Int32Array;
   threshold: Float64Array;
