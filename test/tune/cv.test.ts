@@ -38,7 +38,7 @@ async function study(seed: number) {
   });
 }
 
-describe("tuneCrossValidated", () => {
+describe("tuneCrossValidated", { timeout: 240_000 }, () => {
   it("tunes HistGradientBoosting: values are the folds' mean, lower log loss is better, pruning stops early", async () => {
     const r = await study(7);
     expect(r.threads).toBe(1);
