@@ -6,6 +6,7 @@ import { registerExperiments } from "./commands/experiments.js";
 import { registerInit } from "./commands/init.js";
 import { registerKeys } from "./commands/keys.js";
 import { registerModels } from "./commands/models.js";
+import { registerMonitor } from "./commands/monitor.js";
 import { registerPredict } from "./commands/predict.js";
 import { registerPrep } from "./commands/prep.js";
 import { registerProfile } from "./commands/profile.js";
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerSchema(program);
   registerServe(program);
   registerDrift(program);
+  registerMonitor(program);
   registerKeys(program);
   registerDemo(program);
   return program;

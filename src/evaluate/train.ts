@@ -13,7 +13,7 @@ import type { Predictor } from "../core/protocol.js";
 import { mlshipVersion } from "../core/version.js";
 import { collect, type Dataset, type DatasetSchema, inferSchema } from "../data/index.js";
 import { baselineKind, createModel, modelCatalog, modelTaskOf } from "../models/index.js";
-import { defaultPrep, Pipeline, prepFromSpec } from "../prep/index.js";
+import { type DefaultPrepOptions, defaultPrep, Pipeline, prepFromSpec } from "../prep/index.js";
 import { defaultModels, featureColumns, type MetricName, metricDirection, type Spec } from "../spec/index.js";
 import { assertValid, deriveExpectations, validateOptionsFromSpec } from "../validate/index.js";
 import { type CrossValidator, KFold, StratifiedKFold } from "./kfold.js";
@@ -86,7 +86,7 @@ export function targetColumn(spec: Spec, frame: Frame): Column | null {
 export function preparationFor(
   spec: Spec,
   schema: DatasetSchema,
-  options: { scale: boolean },
+  options: DefaultPrepOptions,
 ): { pipeline: Pipeline; description: string[] } {
   if (spec.prep) {
     return {
@@ -111,9 +111,11 @@ export function candidateBuilder(spec: Spec, X: Frame): CandidateBuilder {
   const schema = inferSchema(X);
   // Reported once: the scaled variant when any candidate needs scaling, since that is the fuller one.
   let prepDescription: string[] = [];
-  const prepFor = (kind: string) => {
+  const prepFor = (kind: string, params: Record<string, unknown> = {}) => {
     const scale = modelCatalog[kind]?.needsScaling ?? true;
-    const p = preparationFor(spec, schema, { scale });
+    const native = modelCatalog[kind]?.nativeInputs === true;
+    const maxCategories = typeof params.maxBins === "number" ? params.maxBins : undefined;
+    const p = preparationFor(spec, schema, { scale, native, maxCategories });
     if (scale || prepDescription.length === 0) prepDescription = p.description;
     return p.pipeline;
   };
@@ -121,7 +123,7 @@ export function candidateBuilder(spec: Spec, X: Frame): CandidateBuilder {
     prepDescription: () => prepDescription,
     estimator: (kind, params, where) =>
       new Pipeline([
-        ["prep", prepFor(kind)],
+        ["prep", prepFor(kind, params)],
         ["model", createModel(kind, params, { task, where })],
       ]) as unknown as Predictor,
   };

@@ -24,6 +24,8 @@ export const profileFormat = "mlship.profile/1";
 /** Levels kept per categorical feature; rarer ones are pooled into `otherCount`. */
 export const maxProfileLevels = 1000;
 const quantileSteps = 100;
+/** Numeric features with at most this many distinct values also keep each value's count. */
+const fewDistinct = 20;
 
 export interface NumericProfile {
   name: string;
@@ -39,6 +41,8 @@ export interface NumericProfile {
   quantiles: number[];
   /** Equal-width bins over [min, max] (numpy.histogram). */
   histogram: { edges: number[]; counts: number[] };
+  /** Every distinct value and its count, for features with at most 20 of them (flags, small counts). */
+  values?: { value: number; count: number }[];
 }
 
 export interface CategoricalProfile {
@@ -175,6 +179,13 @@ function numericProfile(name: string, values: Float64Array, bins: number): Numer
   const quantiles: number[] = [];
   for (let q = 0; q <= quantileSteps; q++) quantiles.push(quantileSorted(sorted, q / quantileSteps));
   const edges = histogramEdges(sorted[0], sorted[n - 1], bins);
+  const distinct: { value: number; count: number }[] = [];
+  for (let i = 0; i < n && distinct.length <= fewDistinct; ) {
+    let j = i;
+    while (j < n && sorted[j] === sorted[i]) j++;
+    distinct.push({ value: sorted[i], count: j - i });
+    i = j;
+  }
   return {
     name,
     type: "numeric",
@@ -186,6 +197,7 @@ function numericProfile(name: string, values: Float64Array, bins: number): Numer
     std: Math.sqrt(squares / n),
     quantiles,
     histogram: { edges: Array.from(edges), counts: Array.from(histogramSorted(sorted, edges)) },
+    ...(distinct.length <= fewDistinct ? { values: distinct } : {}),
   };
 }
 

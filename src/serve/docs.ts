@@ -65,6 +65,7 @@ export async function registerDocs(app: FastifyInstance, store: Store, host: Mod
         { name: "runs" },
         { name: "models" },
         { name: "predict" },
+        { name: "monitoring", description: "Drift, performance, traffic and alerts; Prometheus metrics" },
         { name: "models served", description: "One path per registered model, with its input fields" },
         { name: "mlflow", description: "MLflow REST API 2.0, MLflow's wire format" },
       ],

@@ -16,6 +16,7 @@ import { registerJsonParser } from "./json.js";
 import { PredictionLog, type PredictionLogOptions, registerFeedback } from "./log/index.js";
 import { type MetricsOptions, registerMetrics, ServerMetrics } from "./metrics/index.js";
 import { registerMlflow } from "./mlflow/index.js";
+import { registerMonitoring, type ServerMonitorOptions } from "./monitor/index.js";
 import {
   ModelHost,
   type ModelHostOptions,
@@ -47,6 +48,8 @@ export interface ServerOptions extends ModelHostOptions, PredictOptions, Securit
   predictionLog?: PredictionLogOptions | false;
   /** `GET /metrics` and the counting behind it; on by default. */
   metrics?: boolean | MetricsOptions;
+  /** Drift, performance and alerts (/api/v1/monitor, request stats, the check loop); on by default. */
+  monitor?: ServerMonitorOptions | false;
 }
 
 declare module "fastify" {
@@ -122,7 +125,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // After the docs (so /metrics is documented), before the other routes (so they count).
   if (metrics) registerMetrics(app, metrics, typeof options.metrics === "object" ? options.metrics : {});
   registerHealth(app, options.store);
-  await app.register(registerApi(options.store), { prefix: "/api/v1" });
+  const monitor =
+    options.monitor === false ? undefined : registerMonitoring(app, options.store, host, options.monitor);
+  await app.register(registerApi(options.store, monitor), { prefix: "/api/v1" });
   await app.register(registerKeyRoutes(options.store), { prefix: "/api/v1" });
   await app.register(registerMlflow(options.store), { prefix: "/api/2.0/mlflow" });
   // MLflow's web UI calls the same API under /ajax-api; listed once in the OpenAPI document.

@@ -132,6 +132,65 @@ describe.concurrent("mlship drift", () => {
     expect(r.stderr).toMatch(/^DATASET DRIFT: \d+ of 18 features drifted/m);
   });
 
+  it("--spec takes the tests, thresholds and share from monitoring.drift; flags still win", async () => {
+    const spec = readFileSync(
+      fileURLToPath(new URL("../../examples/churn/mlship.yaml", import.meta.url)),
+      "utf8",
+    );
+    writeFileSync(
+      join(dir, "mlship.yaml"),
+      `${spec.replace("path: wa_churn.csv", "path: reference.csv")}
+monitoring:
+  drift:
+    share: 0.05
+    features:
+      monthly_charges: { test: psi, threshold: 0.02 }
+      tenure: { test: ks }
+`,
+    );
+    const r = await run(
+      [
+        "drift",
+        "--reference",
+        "reference.csv",
+        "--current",
+        "current.csv",
+        "--spec",
+        "mlship.yaml",
+        "--json",
+      ],
+      dir,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const byName = new Map(report.features.map((f: { column: string }) => [f.column, f]));
+    expect(byName.get("monthly_charges")).toMatchObject({ test: "psi", threshold: 0.02, drifted: true });
+    expect(byName.get("tenure")).toMatchObject({ test: "ks", threshold: 0.05 });
+    expect(report).toMatchObject({ driftShare: 0.05, datasetDrift: true });
+    const flags = await run(
+      [
+        "drift",
+        "--reference",
+        "reference.csv",
+        "--current",
+        "current.csv",
+        "--spec",
+        "mlship.yaml",
+        "--drift-share",
+        "0.5",
+        "--test",
+        "monthly_charges=wasserstein",
+        "--json",
+      ],
+      dir,
+    );
+    const overridden = JSON.parse(flags.stdout);
+    expect(overridden.driftShare).toBe(0.5);
+    expect(overridden.features.find((f: { column: string }) => f.column === "monthly_charges")).toMatchObject(
+      { test: "wasserstein", threshold: 0.02 },
+    );
+  });
+
   it("a missing file", async () => {
     const err = expectUserError(
       await run(["drift", "--reference", "nope.csv", "--current", "current.csv"], dir),

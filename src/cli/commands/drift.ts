@@ -12,6 +12,7 @@ import {
   type FeatureDrift,
   type FeatureOptions,
 } from "../../monitor/index.js";
+import { loadSpec } from "../../spec/index.js";
 import { bold, dim, formatNumber, green, printJson, red, say, table } from "../output.js";
 
 export interface DriftCliOptions {
@@ -23,6 +24,7 @@ export interface DriftCliOptions {
   test: string[];
   threshold: string[];
   driftShare?: string;
+  spec?: string;
 }
 
 const list = (s: string | undefined): string[] | undefined =>
@@ -52,10 +54,20 @@ function parseNumber(value: string, flag: string): number {
   return x;
 }
 
-/** `--test ks` / `--threshold 0.05` apply to every feature; `--test col=psi` to one. */
+/**
+ * `--test ks` / `--threshold 0.05` apply to every feature; `--test col=psi` to one. With --spec, the
+ * spec's monitoring.drift settings come first and the flags override them.
+ */
 function driftOptions(opts: DriftCliOptions): DriftOptions {
   const options: DriftOptions = { columns: list(opts.columns), exclude: list(opts.exclude) };
   const features: Record<string, FeatureOptions> = {};
+  if (opts.spec) {
+    const d = loadSpec(opts.spec).monitoring.drift;
+    if (d.test) options.test = d.test;
+    if (d.threshold !== undefined) options.threshold = d.threshold;
+    for (const [name, f] of Object.entries(d.features)) features[name] = { ...f };
+    options.driftShare = d.share;
+  }
   const perFeature = (raw: string): [string, string] | null => {
     const eq = raw.lastIndexOf("=");
     return eq > 0 ? [raw.slice(0, eq), raw.slice(eq + 1)] : null;
@@ -179,7 +191,11 @@ export function registerDrift(program: Command): void {
       collect,
       [],
     )
-    .option("--drift-share <share>", "share of drifted features that means dataset drift", "0.5")
+    .option("--drift-share <share>", "share of drifted features that means dataset drift (default 0.5)")
+    .option(
+      "-s, --spec <file>",
+      "take tests, thresholds and the drift share from the spec's monitoring.drift",
+    )
     .action(async (opts: DriftCliOptions) => {
       const report = await runDrift(opts);
       if (opts.json) printJson(report);

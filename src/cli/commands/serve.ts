@@ -5,6 +5,7 @@ import { MlshipError } from "../../core/errors.js";
 import { isLoopback } from "../../serve/address.js";
 import { authEnabled, defaultRateLimit } from "../../serve/auth/index.js";
 import { send, workerSlot } from "../../serve/cluster/worker.js";
+import { loadSpec, type MonitoringSpec } from "../../spec/index.js";
 import { openStore, resolveStorePath, type Store } from "../../store/index.js";
 import { say, yellow } from "../output.js";
 
@@ -15,6 +16,7 @@ interface ServeOptions {
   logLevel: string;
   model?: string;
   maxRows: string;
+  bodyLimit: string;
   insecure?: boolean;
   rateLimit: string;
   corsOrigin?: string;
@@ -24,6 +26,8 @@ interface ServeOptions {
   predictionLog: boolean;
   logQueue: number;
   piiKeyFile?: string;
+  spec?: string;
+  monitor: boolean;
 }
 
 function logQueueOf(text: string): number {
@@ -43,6 +47,7 @@ interface Settings {
   opts: ServeOptions;
   port: number;
   maxRows: number;
+  bodyLimit: number;
   rateLimit: number;
   tls: { cert: Buffer; key: Buffer } | undefined;
   workers: number;
@@ -97,6 +102,23 @@ function maxRowsOf(text: string): number {
   return rows;
 }
 
+const sizeUnits: Record<string, number> = { "": 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2 };
+
+/** Bytes, or a number of KiB or MiB ("512k", "16m"). */
+function bodyLimitOf(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = m ? sizeUnits[m[2].toLowerCase()] : undefined;
+  const bytes = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : Number.NaN;
+  if (!(bytes >= 1)) {
+    throw new MlshipError({
+      what: `--body-limit must be a size in bytes, or with k or m for KiB and MiB, got ${text}`,
+      fix: "e.g. --body-limit 16m (JSON bodies above it are refused with 413; CSV and NDJSON batches stream and are not limited)",
+      code: "E_USAGE",
+    });
+  }
+  return bytes;
+}
+
 function portOf(text: string): number {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -142,11 +164,17 @@ async function listen(
     logger: { level: opts.logLevel },
     actor: "api",
     maxRows: s.maxRows,
+    bodyLimit: s.bodyLimit,
     ...(opts.model === undefined ? {} : { defaultModel: opts.model }),
     rateLimit: s.rateLimit,
     ...(opts.corsOrigin === undefined ? {} : { corsOrigin: opts.corsOrigin }),
     ...(s.tls === undefined ? {} : { tls: s.tls }),
     ...(worker === undefined ? {} : { metrics: { worker } }),
+    // One process of a cluster runs the check loop; every one counts its requests and answers the API.
+    monitor: opts.monitor && {
+      loop: worker === undefined || worker === "0",
+      monitoring: monitoringOf(opts.spec),
+    },
     predictionLog: opts.predictionLog && {
       capacity: opts.logQueue,
       ...(opts.piiKeyFile === undefined ? {} : { piiKeyFile: opts.piiKeyFile }),
@@ -162,6 +190,13 @@ async function listen(
       code: "E_SERVE_LISTEN",
     });
   }
+}
+
+/** The spec's monitoring settings for its model, which win over those stored with the model's profile. */
+function monitoringOf(specPath: string | undefined): Record<string, MonitoringSpec> {
+  if (specPath === undefined) return {};
+  const spec = loadSpec(specPath);
+  return { [spec.registry.model ?? spec.name]: spec.monitoring };
 }
 
 /** Stop accepting, let in-flight requests finish (and the prediction log flush), then close the store. */
@@ -242,6 +277,11 @@ export function registerServe(program: Command): void {
     .option("--model <name>", "default model of /invocations, /ping, /readyz (default: the only one)")
     .option("--max-rows <n>", "most rows in one JSON prediction request", "10000")
     .option(
+      "--body-limit <size>",
+      "largest JSON (or MLflow CSV) request body, in bytes or with k or m (larger: 413); batches stream unlimited",
+      "16m",
+    )
+    .option(
       "--insecure",
       "allow a non-loopback --host on a store without API keys (anyone reaching it can do anything)",
     )
@@ -258,6 +298,14 @@ export function registerServe(program: Command): void {
       100_000,
     )
     .option(
+      "--spec <file>",
+      "judge the spec's model by this spec's monitoring section (alerts, webhook, windows)",
+    )
+    .option(
+      "--no-monitor",
+      "no drift checks, alerts or /api/v1/monitor (request stats are not recorded either)",
+    )
+    .option(
       "--pii-key-file <file>",
       "key for hashing PII in the prediction log (default: MLSHIP_PII_KEY_FILE, else ~/.config/mlship/pii.key)",
     )
@@ -266,12 +314,15 @@ export function registerServe(program: Command): void {
         opts,
         port: portOf(opts.port),
         maxRows: maxRowsOf(opts.maxRows),
+        bodyLimit: bodyLimitOf(opts.bodyLimit),
         rateLimit: rateOf(opts.rateLimit),
         tls: tlsOf(opts),
         workers: workersOf(opts.workers),
       };
       const slot = workerSlot();
       if (slot !== undefined) return runWorker(s, slot);
+      // A bad spec is reported once, before any worker starts.
+      monitoringOf(opts.spec);
       const store = await openStore(resolveStorePath({ store: opts.store }));
       // Without keys the server authenticates no one, which is only safe when no one else can reach it.
       if (!isLoopback(opts.host) && !(await authEnabled(store))) {

@@ -25,12 +25,11 @@ import {
 } from "../hist/binning.js";
 import { type GrowParams, growTree, type HistTree } from "../hist/grower.js";
 import {
-  addBinned,
-  addRaw,
+  binnedMatrix,
   nodeThresholds,
-  type PackedTree,
-  packTree,
   predictionMatrix,
+  type TreeHandle,
+  TreeWalker,
 } from "../hist/predict.js";
 import type { FeatureMeta } from "../hist/split.js";
 import { type Execution, executorFor } from "../hist/threads.js";
@@ -385,7 +384,7 @@ abstract class HistGradientBoostingBase<P extends HistGradientBoostingParams> {
   abstract readonly kind: string;
   readonly params: Readonly<P>;
   protected fitted: HistGradientBoostingState | null;
-  #packed: PackedTree[][] | null = null;
+  #walker: { walker: TreeWalker; handles: TreeHandle[][] } | null = null;
 
   constructor(params: P, state: HistGradientBoostingState | null, kind: string) {
     checkParams(kind, params);
@@ -444,7 +443,7 @@ abstract class HistGradientBoostingBase<P extends HistGradientBoostingParams> {
   protected grow(X: Frame, target: TargetSpec): HistGradientBoostingState {
     const p = this.params;
     const kind = this.kind;
-    this.#packed = null;
+    this.#walker = null;
     const n = X.nRows;
     if (n === 0) {
       throw new MlshipError({
@@ -555,11 +554,10 @@ abstract class HistGradientBoostingBase<P extends HistGradientBoostingParams> {
 
     const baseline = loss.baseline(yTrain, wTrain);
     const raw = new Float64Array(K * nTrain);
-    const rawVal = new Float64Array(K * nVal);
-    for (let k = 0; k < K; k++) {
-      raw.fill(baseline[k], k * nTrain, (k + 1) * nTrain);
-      rawVal.fill(baseline[k], k * nVal, (k + 1) * nVal);
-    }
+    for (let k = 0; k < K; k++) raw.fill(baseline[k], k * nTrain, (k + 1) * nTrain);
+    // validation rows are walked on their bins, each tree as soon as it is grown
+    const valWalker = new TreeWalker();
+    valWalker.setRows(binnedMatrix(valBins, nVal, names.length, missingBin), nVal, names.length, baseline);
 
     // Early stopping scores, higher is better.
     const trainScore: number[] = [];
@@ -570,7 +568,7 @@ abstract class HistGradientBoostingBase<P extends HistGradientBoostingParams> {
         scoreIteration = () => {
           trainScore.push(-loss.loss(yTrain, raw, wTrain));
           if (!useVal) return shouldStop(trainScore, p.nIterNoChange, p.tol);
-          validationScore.push(-loss.loss(yVal, rawVal, wVal));
+          validationScore.push(-loss.loss(yVal, valWalker.output(), wVal));
           return shouldStop(validationScore, p.nIterNoChange, p.tol);
         };
       } else {
@@ -589,7 +587,7 @@ abstract class HistGradientBoostingBase<P extends HistGradientBoostingParams> {
               rawSmall[k * small.length + q] = raw[k * nTrain + small[q]];
           trainScore.push(scorer(ySmall, target.scored(rawSmall, small.length)));
           if (!useVal) return shouldStop(trainScore, p.nIterNoChange, p.tol);
-          validationScore.push(scorer(yValColumn, target.scored(rawVal, nVal)));
+          validationScore.push(scorer(yValColumn, target.scored(valWalker.output(), nVal)));
           return shouldStop(validationScore, p.nIterNoChange, p.tol);
         };
       }
@@ -599,6 +597,7 @@ abstract class HistGradientBoostingBase<P extends HistGradientBoostingParams> {
     const trees: HistTreeState[][] = [];
     const gh = Array.from({ length: K }, (_, k) => ws.gh(k));
     const residual = new Float64Array(nTrain);
+    const idx = ws.idx;
     const importance = new Float64Array(names.length);
     for (let iter = 0; iter < p.maxIter; iter++) {
       loss.gradients(yTrain, raw, wTrain, gh);
@@ -619,7 +618,7 @@ abstract class HistGradientBoostingBase<P extends HistGradientBoostingParams> {
           const end = start + leafCount[leaf];
           if (loss.name === "absoluteError") {
             // the Newton step of |y - raw| is meaningless: sklearn sets the leaf to the median residual
-            const rows = ws.idx.subarray(start, end);
+            const rows = idx.subarray(start, end);
             const r = residual.subarray(0, rows.length);
             for (let q = 0; q < rows.length; q++) r[q] = yTrain[rows[q]] - raw[rows[q]];
             const m =
@@ -632,9 +631,9 @@ abstract class HistGradientBoostingBase<P extends HistGradientBoostingParams> {
             tree.value[leafNode[leaf]] = p.learningRate * m;
           }
           const v = tree.value[leafNode[leaf]];
-          for (let q = start; q < end; q++) raw[off + ws.idx[q]] += v;
+          for (let q = start; q < end; q++) raw[off + idx[q]] += v;
         }
-        if (nVal > 0) addBinned(tree, valBins, nVal, missingBin, rawVal, k * nVal);
+        if (nVal > 0) valWalker.walk(valWalker.appendTree(tree, Float64Array.from(tree.binThreshold)), k);
         for (let node = 0; node < tree.nodeCount; node++)
           if (tree.feature[node] >= 0) importance[tree.feature[node]] += tree.gain[node];
         round.push({ ...tree, threshold: nodeThresholds(tree, featureBins) });
@@ -660,37 +659,44 @@ abstract class HistGradientBoostingBase<P extends HistGradientBoostingParams> {
     };
   }
 
-  #packedTrees(): PackedTree[][] {
-    if (this.#packed === null)
-      this.#packed = this.state.trees.map((round) => round.map((t) => packTree(t, t.threshold)));
-    return this.#packed;
+  /** The trees packed for walking, built on first use (a fitted state is never mutated). */
+  #walkerFor(): { walker: TreeWalker; handles: TreeHandle[][] } {
+    if (this.#walker === null) {
+      const walker = new TreeWalker();
+      const s = this.state;
+      const K = s.baseline.length;
+      const flat = walker.packTrees(s.trees.flat().map((t) => ({ tree: t, thresholds: t.threshold })));
+      const handles = s.trees.map((_, iter) => flat.slice(iter * K, (iter + 1) * K));
+      this.#walker = { walker, handles };
+    }
+    return this.#walker;
   }
 
-  /** Raw predictions (column-major n x outputs) after each of `iterations` (all when undefined). */
+  /**
+   * Raw predictions (column-major n x outputs) after each iteration. Each is a view into the walker's
+   * memory, valid until the next prediction: callers copy or transform it before asking for more.
+   */
   protected *stagedRaw(X: Frame): Generator<Float64Array> {
     const s = this.state;
-    const n = X.nRows;
-    const p = s.featureNames.length;
-    const K = s.baseline.length;
     const M = predictionMatrix(X, s.featureNames, s.featureBins, this.kind);
-    const raw = new Float64Array(K * n);
-    for (let k = 0; k < K; k++) raw.fill(s.baseline[k], k * n, (k + 1) * n);
-    for (const round of this.#packedTrees()) {
-      round.forEach((t, k) => {
-        addRaw(t, M, n, p, raw, k * n);
+    const { walker, handles } = this.#walkerFor();
+    walker.setRows(M, X.nRows, s.featureNames.length, s.baseline);
+    for (const round of handles) {
+      round.forEach((h, k) => {
+        walker.walk(h, k);
       });
-      yield raw;
+      yield walker.output();
     }
   }
 
+  /** Raw predictions after every tree (a copy). */
   protected rawPredict(X: Frame): Float64Array {
     const s = this.state;
-    let last: Float64Array | null = null;
-    for (const raw of this.stagedRaw(X)) last = raw;
-    if (last !== null) return last;
-    const raw = new Float64Array(s.baseline.length * X.nRows);
-    for (let k = 0; k < s.baseline.length; k++) raw.fill(s.baseline[k], k * X.nRows, (k + 1) * X.nRows);
-    return raw;
+    const M = predictionMatrix(X, s.featureNames, s.featureBins, this.kind);
+    const { walker, handles } = this.#walkerFor();
+    walker.setRows(M, X.nRows, s.featureNames.length, s.baseline);
+    walker.walkAll(handles);
+    return walker.output().slice();
   }
 
   toJSON(): EstimatorJSON<P, HistGradientBoostingStateJSON> {

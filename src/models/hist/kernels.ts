@@ -259,6 +259,165 @@ const binFn: FnDef = {
   },
 };
 
+/** Bytes per node of a tree laid out for walking: feature, left, right, flags (int32), threshold, value (float64). */
+export const NODE_BYTES = 32;
+const LANES = 4;
+
+/**
+ * Adds one tree's leaf values to `out` (float64 per row) for the `n` rows of the row-major float64
+ * matrix at `x` (p columns). Node flags: bit 0 = missing values go left, bit 1 = categorical split, bits
+ * 2.. = the split's set of bins (8 uint32 at `bitsets + 32 * set`). A missing value is NaN, a categorical
+ * value its bin. Leaves point to themselves, so walking `levels` (the tree's depth) steps from the root
+ * ends at every row's leaf with no data-dependent branch; four rows walk in step, because one walk is a
+ * chain of dependent loads and four independent chains keep the core busy (measured 2-3x faster than
+ * walking one row at a time).
+ */
+function walkFn(variant: "general" | "numeric" | "complete"): FnDef {
+  const numericOnly = variant !== "general";
+  const complete = variant === "complete";
+  return {
+    name: complete ? "walkComplete" : numericOnly ? "walkNumeric" : "walkTree",
+    params: ["tree", "bitsets", "levels", "x", "n", "p", "out"],
+    locals: [
+      "i",
+      "d",
+      "stride",
+      "flags",
+      "bin",
+      "j",
+      ...Array.from({ length: LANES }, (_, j) => [`node${j}`, `row${j}`]).flat(),
+    ],
+    f64: ["v"],
+    body: (v) => {
+      const step = (j: number): Code[] => {
+        const node = v.get(`node${j}`);
+        if (complete) {
+          // no missing value in the rows either: x <= threshold alone decides
+          return [
+            v.set(
+              `node${j}`,
+              w.add(
+                v.get("tree"),
+                w.shl(
+                  w.select(
+                    w.loadI32(node, 4),
+                    w.loadI32(node, 8),
+                    w.fle(
+                      w.loadF64(w.add(v.get(`row${j}`), w.shl(w.loadI32(node), w.i32(3)))),
+                      w.loadF64(node, 16),
+                    ),
+                  ),
+                  w.i32(5),
+                ),
+              ),
+            ),
+          ];
+        }
+        if (numericOnly) {
+          // no categorical split in the tree: x <= threshold decides, and for a missing x (NaN, for which
+          // both comparisons are false) !(x > threshold) when missing values go left
+          const x = w.loadF64(w.add(v.get(`row${j}`), w.shl(w.loadI32(node), w.i32(3))));
+          return [
+            v.set("v", x),
+            v.set(
+              `node${j}`,
+              w.add(
+                v.get("tree"),
+                w.shl(
+                  w.select(
+                    w.loadI32(node, 4),
+                    w.loadI32(node, 8),
+                    w.select(
+                      w.eqz(w.fgt(v.get("v"), w.loadF64(node, 16))),
+                      w.fle(v.get("v"), w.loadF64(node, 16)),
+                      w.loadI32(node, 12),
+                    ),
+                  ),
+                  w.i32(5),
+                ),
+              ),
+            ),
+          ];
+        }
+        return [
+          v.set("v", w.loadF64(w.add(v.get(`row${j}`), w.shl(w.loadI32(node), w.i32(3))))),
+          v.set("flags", w.loadI32(node, 12)),
+          v.set("bin", w.and(w.truncSatU(v.get("v")), w.i32(255))),
+          v.set(
+            `node${j}`,
+            w.add(
+              v.get("tree"),
+              w.shl(
+                w.select(
+                  w.loadI32(node, 4),
+                  w.loadI32(node, 8),
+                  w.select(
+                    w.and(v.get("flags"), w.i32(1)),
+                    w.select(
+                      w.and(
+                        w.shrU(
+                          w.loadI32(
+                            w.add(
+                              w.add(v.get("bitsets"), w.shl(w.shrU(v.get("flags"), w.i32(2)), w.i32(5))),
+                              w.shl(w.shrU(v.get("bin"), w.i32(5)), w.i32(2)),
+                            ),
+                          ),
+                          w.and(v.get("bin"), w.i32(31)),
+                        ),
+                        w.i32(1),
+                      ),
+                      w.fle(v.get("v"), w.loadF64(node, 16)),
+                      w.and(v.get("flags"), w.i32(2)),
+                    ),
+                    w.fne(v.get("v"), v.get("v")),
+                  ),
+                ),
+                w.i32(5),
+              ),
+            ),
+          ),
+        ];
+      };
+      const lanes = Array.from({ length: LANES }, (_, j) => j);
+      // rows past the end walk the last row again and are not stored
+      const rowOf = (j: number) =>
+        w.add(
+          v.get("x"),
+          w.mul(
+            w.select(
+              w.add(v.get("i"), w.i32(j)),
+              w.sub(v.get("n"), w.i32(1)),
+              w.ltU(w.add(v.get("i"), w.i32(j)), v.get("n")),
+            ),
+            v.get("stride"),
+          ),
+        );
+      const store = (j: number): Code =>
+        w.if(
+          w.ltU(w.add(v.get("i"), w.i32(j)), v.get("n")),
+          v.set("j", w.add(v.get("out"), w.shl(w.add(v.get("i"), w.i32(j)), w.i32(3)))),
+          w.storeF64(v.get("j"), w.fadd(w.loadF64(v.get("j")), w.loadF64(v.get(`node${j}`), 24))),
+        );
+      return [
+        v.set("stride", w.shl(v.get("p"), w.i32(3))),
+        v.set("i", w.i32(0)),
+        w.while(
+          w.ltU(v.get("i"), v.get("n")),
+          ...lanes.flatMap((j) => [v.set(`row${j}`, rowOf(j)), v.set(`node${j}`, v.get("tree"))]),
+          v.set("d", w.i32(0)),
+          w.while(
+            w.ltU(v.get("d"), v.get("levels")),
+            ...lanes.flatMap(step),
+            v.set("d", w.add(v.get("d"), w.i32(1))),
+          ),
+          ...lanes.map(store),
+          v.set("i", w.add(v.get("i"), w.i32(LANES))),
+        ),
+      ];
+    },
+  };
+}
+
 export interface Kernels {
   histogramAll(
     x: number,
@@ -284,7 +443,20 @@ export interface Kernels {
   partition(col: number, idx: number, start: number, m: number, bitset: number, tmp: number): number;
   sortF64(a: number, n: number, tmp: number, counts: number): void;
   binColumn(vals: number, n: number, thresholds: number, missingBin: number, out: number): void;
+  walkTree: WalkKernel;
+  walkNumeric: WalkKernel;
+  walkComplete: WalkKernel;
 }
+
+type WalkKernel = (
+  tree: number,
+  bitsets: number,
+  levels: number,
+  x: number,
+  n: number,
+  p: number,
+  out: number,
+) => void;
 
 const modules = new Map<boolean, WebAssembly.Module>();
 
@@ -293,7 +465,20 @@ export function instantiateKernels(memory: WebAssembly.Memory, shared: boolean):
   let module = modules.get(shared);
   if (module === undefined) {
     module = new WebAssembly.Module(
-      assemble([histogramFn(false), histogramFn(true), subtractFn, partitionFn, sortFn, binFn], shared),
+      assemble(
+        [
+          histogramFn(false),
+          histogramFn(true),
+          subtractFn,
+          partitionFn,
+          sortFn,
+          binFn,
+          walkFn("general"),
+          walkFn("numeric"),
+          walkFn("complete"),
+        ],
+        shared,
+      ),
     );
     modules.set(shared, module);
   }

@@ -75,11 +75,18 @@ export const w = {
   eq: (a: Code, b: Code) => cat(a, b, [0x46]),
   ne: (a: Code, b: Code) => cat(a, b, [0x47]),
   ltU: (a: Code, b: Code) => cat(a, b, [0x49]),
+  geS: (a: Code, b: Code) => cat(a, b, [0x4e]),
+  shrS: (a: Code, b: Code) => cat(a, b, [0x75]),
   leU: (a: Code, b: Code) => cat(a, b, [0x4d]),
   eqz: (a: Code) => cat(a, [0x45]),
   fadd: (a: Code, b: Code) => cat(a, b, [0xa0]),
   fgt: (a: Code, b: Code) => cat(a, b, [0x64]),
   fne: (a: Code, b: Code) => cat(a, b, [0x62]),
+  fle: (a: Code, b: Code) => cat(a, b, [0x65]),
+  /** float64 to uint32 (traps on NaN or out of range: callers exclude those). */
+  truncU: (a: Code) => cat(a, [0xab]),
+  /** float64 to uint32, saturating (NaN gives 0): never traps. */
+  truncSatU: (a: Code) => cat(a, [0xfc, 0x03]),
   i64: (v: bigint): number[] => {
     const out: number[] = [0x42];
     let x = BigInt.asIntN(64, v);

@@ -116,6 +116,7 @@ interface Chunk {
   rows: number;
   frame(first: number): Frame;
   records(): Record<string, unknown>[];
+  recordsJson?(): string[];
 }
 
 async function* chunksOf(
@@ -134,7 +135,12 @@ async function* chunksOf(
     })();
     for await (const chunk of regroup(rows, chunkRows)) {
       const r = reader!;
-      yield { rows: chunk.length, frame: (first) => r.frame(chunk, first), records: () => r.records(chunk) };
+      yield {
+        rows: chunk.length,
+        frame: (first) => r.frame(chunk, first),
+        records: () => r.records(chunk),
+        recordsJson: () => r.recordsJson(chunk),
+      };
     }
     return;
   }
@@ -157,13 +163,19 @@ async function* scored(
     const started = performance.now();
     const output = score(loaded, chunk.frame(first), first);
     if (request.observers.length > 0) {
+      let records: Record<string, unknown>[] | undefined;
       const event: PredictionEvent = {
         requestId: request.requestId,
         endpoint: "batch",
         model: loaded,
         ...(request.alias === undefined ? {} : { alias: request.alias }),
         ...(request.fallback === undefined ? {} : { fallback: request.fallback }),
-        records: chunk.records(),
+        // Made only if an observer asks (the log does for models with key or PII fields).
+        get records() {
+          records ??= chunk.records();
+          return records;
+        },
+        ...(chunk.recordsJson ? { recordsJson: chunk.recordsJson } : {}),
         firstRow: first,
         output,
         latencyMs: performance.now() - started,

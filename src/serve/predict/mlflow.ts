@@ -11,6 +11,7 @@ import { translate } from "../errors.js";
 import { batchMediaTypes, csvBatches } from "./batch.js";
 import { InputError, recordsFromSplit } from "./input.js";
 import type { LoadedModel, ModelHost } from "./models.js";
+import type { PredictionEvent } from "./observe.js";
 import { defaultMaxRows, type PredictOptions } from "./routes.js";
 import { observe, predictionsJson, score } from "./score.js";
 import type { CsvReader } from "./text.js";
@@ -123,17 +124,21 @@ export function registerInvocations(host: ModelHost, options: PredictOptions = {
         const started = performance.now();
         const served = await defaultModel();
         const { model } = served;
-        const { records, output } =
+        const input: Pick<PredictionEvent, "records" | "recordsJson" | "output"> =
           request.body instanceof CsvText
             ? await csvInput(model, request.body.text, maxRows)
             : await jsonInput(scorer, model, request.body as Record<string, unknown>, maxRows);
+        const { output } = input;
         observe(observers, {
           requestId: request.id,
           endpoint: "invocations",
           model,
           ...(served.alias === undefined ? {} : { alias: served.alias }),
           ...(served.fallbackReason === undefined ? {} : { fallback: served.fallbackReason }),
-          records,
+          get records() {
+            return input.records;
+          },
+          ...(input.recordsJson ? { recordsJson: input.recordsJson } : {}),
           firstRow: 0,
           output,
           latencyMs: performance.now() - started,
@@ -181,5 +186,13 @@ async function csvInput(model: LoadedModel, text: string, maxRows: number) {
     if (rows.length > maxRows) throw tooMany(rows.length, maxRows);
   }
   if (reader === undefined) throw badInput("the CSV body has no header row");
-  return { records: reader.records(rows), output: score(model, reader.frame(rows, 0)) };
+  const r = reader;
+  const output = score(model, r.frame(rows, 0));
+  return {
+    get records() {
+      return r.records(rows);
+    },
+    recordsJson: () => r.recordsJson(rows),
+    output,
+  };
 }

@@ -18,6 +18,8 @@ export interface PredictionEvent {
   fallback?: string;
   /** The rows scored, as the client sent them (a batch reports one event per chunk). */
   records: readonly Record<string, unknown>[];
+  /** The same rows as JSON text, when the endpoint can write it more cheaply than JSON.stringify (CSV). */
+  recordsJson?: () => string[];
   /** 0-based index of records[0] within the request (non-zero for later chunks of a batch). */
   firstRow: number;
   /** The model's output for these rows: `prediction`, and `proba_<class>` per class for classifiers. */

@@ -3,6 +3,7 @@
  * `/v1/models/{name}/schema`, MLflow's `/invocations` and `/ping` for the default model, and `/readyz`.
  */
 import { performance } from "node:perf_hooks";
+import type { Readable } from "node:stream";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { MlshipError } from "../../core/errors.js";
 import { translate } from "../errors.js";
@@ -102,12 +103,21 @@ export function registerPredict(host: ModelHost, options: PredictOptions = {}) {
     };
     const format = batchFormat(request);
     if (format) {
-      const stream = await scoreBatch(model, request.body as AsyncIterable<Buffer>, format, chunkRows, {
-        requestId: request.id,
-        receivedAt,
-        observers,
-        ...named,
-      });
+      // Read without destroying the request when reading stops early (a 400 in the first chunk); the
+      // rest of the body is then discarded, so the connection stays usable for the client's next request.
+      const raw = request.body as Readable;
+      let stream: Readable;
+      try {
+        stream = await scoreBatch(model, raw.iterator({ destroyOnReturn: false }), format, chunkRows, {
+          requestId: request.id,
+          receivedAt,
+          observers,
+          ...named,
+        });
+      } catch (err) {
+        raw.resume();
+        throw err;
+      }
       return reply.type(batchMediaTypes[format]).send(stream);
     }
     const records = recordsOf(request.body as Record<string, unknown>);

@@ -106,7 +106,7 @@ export async function observeWaiting(
 ): Promise<void> {
   for (const o of observers) {
     for (;;) {
-      await o.ready?.(event.records.length);
+      await o.ready?.(event.output.nRows);
       try {
         o.scored(event);
         break;

@@ -12,18 +12,21 @@ import { Frame as FrameClass } from "../../core/frame.js";
 import { encodeStrings, parseIsoDate } from "../../data/index.js";
 import { expected, InputError, type RowProblem, shown, shownProblems } from "./input.js";
 
+/** Text that JSON must escape (a CSV cell, decoded from UTF-8, holds no lone surrogate). */
+const needsEscape = /["\\\u0000-\u001f]/;
+
 /** A body as it arrives (a request stream), or already read whole. */
 export type Body = AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
 
 /** Longest CSV record or NDJSON line accepted, in characters. */
 export const maxRecordChars = 1 << 20;
 
-function tooLong(row: number, what: string): InputError {
+function tooLong(row: number, what: string, hint: string): InputError {
   return new InputError([
     {
-      row,
+      ...(row >= 0 ? { row } : {}),
       field: "*",
-      problem: `${what} is longer than ${maxRecordChars} characters (a quoted field that is never closed, or a body without line breaks?)`,
+      problem: `${what} is longer than ${maxRecordChars} characters (${hint})`,
     },
   ]);
 }
@@ -73,7 +76,8 @@ export async function* csvRecords(body: Body): AsyncGenerator<string[][]> {
   const decoder = new StringDecoder("utf8");
   let rest = "";
   let first = true;
-  let row = 0;
+  // Numbered as the API numbers rows: the first record is the header, the next one row 0.
+  let row = -1;
   const parse = (text: string, final: boolean): string[][] => {
     const out: string[][] = [];
     let at = 0;
@@ -91,7 +95,10 @@ export async function* csvRecords(body: Body): AsyncGenerator<string[][]> {
       }
       const rec = quotedRecord(text, at, final);
       if (rec === undefined) {
-        if (final) throw new InputError([{ row, field: "*", problem: "a quoted field is never closed" }]);
+        if (final)
+          throw new InputError([
+            { ...(row >= 0 ? { row } : {}), field: "*", problem: "a quoted field is never closed" },
+          ]);
         break;
       }
       at = rec.next;
@@ -99,7 +106,12 @@ export async function* csvRecords(body: Body): AsyncGenerator<string[][]> {
       row++;
     }
     rest = text.slice(at);
-    if (rest.length > maxRecordChars) throw tooLong(row, "a CSV record");
+    if (rest.length > maxRecordChars)
+      throw tooLong(
+        row,
+        "a CSV record",
+        "a quoted field that is never closed, or a body without line breaks?",
+      );
     return out;
   };
   for await (const chunk of body) {
@@ -123,7 +135,7 @@ export async function* ndjsonLines(body: Body): AsyncGenerator<string[]> {
   const split = (text: string, final: boolean): string[] => {
     const parts = text.split("\n");
     rest = final ? "" : (parts.pop() ?? "");
-    if (rest.length > maxRecordChars) throw tooLong(row, "an NDJSON line");
+    if (rest.length > maxRecordChars) throw tooLong(row, "an NDJSON line", "one JSON object per line");
     const lines = parts.filter((l) => l.trim() !== "");
     row += lines.length;
     return lines;
@@ -225,6 +237,36 @@ export class CsvReader {
       }
     });
     return new InputError(problems, total);
+  }
+
+  /** `records(rows)` as JSON text, written from the cells (the same values, in the header's order). */
+  recordsJson(rows: readonly string[][]): string[] {
+    const fields = this.fields.map((f, j) => ({
+      prefix: `${j === 0 ? "{" : ","}${JSON.stringify(f.name)}:`,
+      type: f.type,
+    }));
+    const out = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const cells = rows[i];
+      let text = "";
+      for (let j = 0; j < fields.length; j++) {
+        const s = cells[j] ?? "";
+        const type = fields[j].type;
+        text +=
+          fields[j].prefix +
+          (s === ""
+            ? "null"
+            : type === "numeric"
+              ? String(Number(s))
+              : type === "boolean"
+                ? String(s === "true")
+                : needsEscape.test(s)
+                  ? JSON.stringify(s)
+                  : `"${s}"`);
+      }
+      out[i] = `${text}}`;
+    }
+    return out;
   }
 
   /** The rows as `{field: value}`: empty cells null, numbers and booleans typed, the rest as text. */
