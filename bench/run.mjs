@@ -309,7 +309,7 @@ const benchmarks = {
       time("amesRandomS", "Ames: one 50-trial random study (s)"),
     ],
     note: (ours) =>
-      `Seeds ${ours.seeds.join(", ")}, ${ours.trials} trials per study, folds: ${ours.folds}. Each seed is the ` +
+      `Run once per side (the seeds are the repeats). Seeds ${ours.seeds.join(", ")}, ${ours.trials} trials per study, folds: ${ours.folds}. Each seed is the ` +
       "sampler's seed and the model's random state on both sides (TPE's 10 startup trials are the random " +
       "sampler's first 10 for the same seed, so the paired difference is what TPE adds). The space: " +
       "learningRate float [0.01, 0.5] log, maxLeafNodes int [4, 128] log, minSamplesLeaf int [2, 200] log, " +
@@ -403,13 +403,13 @@ function runOne(name) {
   const loadBefore = load();
   const timeKeys = b.rows.filter((r) => r.kind === "time").map((r) => r.key);
   const maxKeys = b.rows.filter((r) => r.kind === "max").map((r) => r.key);
-  console.error(`[${name}] ours x${repeat} ...`);
   // A benchmark that already repeats inside (seeds) and takes minutes runs once.
   const times = b.repeat ?? repeat;
+  console.error(`[${name}] ours x${times} ...`);
   const ours = measure("node", b.ours, timeKeys, maxKeys, times);
   let peer = null;
   if (havePeer && !ours.skipped) {
-    console.error(`[${name}] peer x${repeat} ...`);
+    console.error(`[${name}] peer x${times} ...`);
     peer = b.peer.node
       ? measure("node", b.peer.node, timeKeys, maxKeys, times)
       : measure(python, [b.peer.script], timeKeys, maxKeys, times);

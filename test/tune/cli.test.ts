@@ -57,7 +57,10 @@ async function tuneJson(dir: string, args: string[] = []) {
   return JSON.parse(r.stdout);
 }
 
-describe("mlship tune", () => {
+// CLI runs that tune take seconds each on a free machine, much longer on a loaded one.
+const slow = { timeout: 240_000 };
+
+describe("mlship tune", slow, () => {
   it("tunes, refits and registers the best; --json prints the summary alone; trials are child runs", async () => {
     const dir = project();
     const s = await tuneJson(dir);
@@ -208,7 +211,7 @@ describe("mlship tune", () => {
   });
 });
 
-describe("mlship train with spaces", () => {
+describe("mlship train with spaces", slow, () => {
   it("tunes the spaced model and compares it with the fixed ones; --no-tune trains the params as written", async () => {
     const dir = project();
     const r = await run(["train", "--json"], dir, env);
@@ -232,7 +235,7 @@ describe("mlship train with spaces", () => {
   });
 });
 
-describe("bad spaces and options", () => {
+describe("bad spaces and options", slow, () => {
   it("an unknown parameter is named at its spec line with the closest one", async () => {
     const dir = project({
       models: [{ kind: "decisionTreeClassifier", space: { maxDeph: { int: [1, 5] } } }],
@@ -282,7 +285,7 @@ describe("bad spaces and options", () => {
   });
 });
 
-describe("the fold pool (compiled)", () => {
+describe("the fold pool (compiled)", slow, () => {
   it("runs folds on worker threads and gives exactly the trials of the one-thread run", async () => {
     const dir = project({ tune: { trials: 8, seed: 2 } });
     const { loadSpec, tuneFromSpec } = (await import(dist)) as typeof import("../../src/index.js");
