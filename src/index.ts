@@ -17,6 +17,7 @@ export { buildServer, type ServerOptions } from "./serve/index.js";
 export * from "./spec/index.js";
 export { type OpenStoreOptions, openStore, resolveStorePath, type Store } from "./store/index.js";
 export * from "./track/index.js";
+export * from "./tune/index.js";
 export {
   assertValid,
   deriveExpectations,

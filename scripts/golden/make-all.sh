@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Regenerates every golden file in test/golden from scikit-learn/scipy. Needs Debian's python3-sklearn
-# and python3-scipy (`apt-get install python3-sklearn python3-scipy`); CI never runs this, it reads the
-# committed JSON.
+# Regenerates every golden file in test/golden from scikit-learn/scipy (and Optuna for tune.py). Needs
+# Debian's python3-sklearn, python3-scipy and python3-optuna (`apt-get install python3-sklearn
+# python3-scipy python3-optuna`); CI never runs this, it reads the committed JSON.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 py=/usr/bin/python3
-"$py" -c "import sklearn, scipy" 2>/dev/null || { echo "needs Debian's python3-sklearn and python3-scipy at $py" >&2; exit 1; }
+"$py" -c "import sklearn, scipy, optuna" 2>/dev/null || { echo "needs Debian's python3-sklearn, python3-scipy and python3-optuna at $py" >&2; exit 1; }
 for script in scripts/golden/*.py; do
   echo "== $script"
   "$py" "$script"

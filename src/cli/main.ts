@@ -14,6 +14,7 @@ import { registerRuns } from "./commands/runs.js";
 import { registerSchema } from "./commands/schema.js";
 import { registerServe } from "./commands/serve.js";
 import { registerTrain } from "./commands/train.js";
+import { registerTune } from "./commands/tune.js";
 import { registerValidate } from "./commands/validate.js";
 import { reportError } from "./output.js";
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerPrep(program);
   registerTrain(program);
+  registerTune(program);
   registerPredict(program);
   registerRuns(program);
   registerExperiments(program);

@@ -122,7 +122,11 @@ export class Frame {
     const names: string[] = [];
     let rows = nRows;
     for (const [name, col] of columns) {
-      if (map.has(name)) {
+      // One map operation per column (frames are built at every step of a pipeline, once per request
+      // when a server scores single rows): a name already there leaves the size unchanged.
+      const size = map.size;
+      map.set(name, col);
+      if (map.size === size) {
         throw new MlshipError({
           what: `duplicate column name "${name}"`,
           fix: "rename or drop one of the columns",
@@ -137,7 +141,6 @@ export class Frame {
           code: "E_FRAME_LENGTH",
         });
       }
-      map.set(name, col);
       names.push(name);
     }
     this.nRows = rows ?? 0;

@@ -8,7 +8,7 @@ import { MlshipError } from "../core/errors.js";
 import type { Column, Frame } from "../core/frame.js";
 import type { Predictor } from "../core/protocol.js";
 import type { MetricName } from "../spec/schema.js";
-import { crossValidate, scoreFitted } from "./crossValidate.js";
+import { type CrossValidateResult, crossValidate, scoreFitted } from "./crossValidate.js";
 import type { CrossValidator } from "./kfold.js";
 import { greaterIsBetter } from "./metrics/score.js";
 
@@ -22,6 +22,11 @@ export interface Candidate {
   estimator: Predictor;
   /** True for the baseline, which is reported but only picked if nothing else is eligible. */
   baseline?: boolean;
+  /**
+   * Scores already measured on these very folds (a tuning trial scored every metric), so they are not
+   * measured again; the candidate is still refitted on all the training rows and timed.
+   */
+  crossValidated?: CrossValidateResult<MetricName>;
 }
 
 export interface SelectOptions {
@@ -106,12 +111,15 @@ export function compareModels(
   const fitted: Predictor[] = [];
   candidates.forEach((c, i) => {
     options.onCandidateStart?.(c, i, candidates.length);
-    const cv = crossValidate(c.estimator, train.X, train.y, {
-      cv: options.cv,
-      scoring: metrics,
-      ...scoring,
-      onFold: (r, n) => options.onFold?.(c, r.fold, n),
-    });
+    const cv =
+      c.crossValidated ??
+      crossValidate(c.estimator, train.X, train.y, {
+        cv: options.cv,
+        scoring: metrics,
+        ...scoring,
+        onFold: (r, n) => options.onFold?.(c, r.fold, n),
+      });
+    if (c.crossValidated) for (const r of cv.folds) options.onFold?.(c, r.fold, cv.folds.length);
     const model = c.estimator;
     if (train.y === null) model.fit(train.X);
     else model.fit(train.X, train.y);

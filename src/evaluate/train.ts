@@ -13,7 +13,7 @@ import type { Predictor } from "../core/protocol.js";
 import { mlshipVersion } from "../core/version.js";
 import { collect, type Dataset, type DatasetSchema, inferSchema } from "../data/index.js";
 import { baselineKind, createModel, modelCatalog, modelTaskOf } from "../models/index.js";
-import { defaultPrep, Pipeline, prepFromSpec } from "../prep/index.js";
+import { type DefaultPrepOptions, defaultPrep, Pipeline, prepFromSpec } from "../prep/index.js";
 import { defaultModels, featureColumns, type MetricName, metricDirection, type Spec } from "../spec/index.js";
 import { assertValid, deriveExpectations, validateOptionsFromSpec } from "../validate/index.js";
 import { type CrossValidator, KFold, StratifiedKFold } from "./kfold.js";
@@ -86,7 +86,7 @@ export function targetColumn(spec: Spec, frame: Frame): Column | null {
 export function preparationFor(
   spec: Spec,
   schema: DatasetSchema,
-  options: { scale: boolean },
+  options: DefaultPrepOptions,
 ): { pipeline: Pipeline; description: string[] } {
   if (spec.prep) {
     return {
@@ -99,45 +99,88 @@ export function preparationFor(
   return defaultPrep(schema, options);
 }
 
-function buildCandidates(spec: Spec, X: Frame): { candidates: Candidate[]; prepDescription: string[] } {
+/** A model entry of the spec as an estimator: its preparation (scaled when the model needs it) and the model. */
+export interface CandidateBuilder {
+  /** The preparation's steps in words, for reports (the scaled variant once any model needs scaling). */
+  prepDescription(): string[];
+  estimator(kind: string, params: Record<string, unknown>, where: string): Predictor;
+}
+
+export function candidateBuilder(spec: Spec, X: Frame): CandidateBuilder {
   const task = modelTaskOf(spec.task);
-  const listed: Array<{ kind: string; name?: string; params?: Record<string, unknown> }> =
-    spec.models.length > 0 ? spec.models : defaultModels(spec.task);
   const schema = inferSchema(X);
   // Reported once: the scaled variant when any candidate needs scaling, since that is the fuller one.
   let prepDescription: string[] = [];
-  const prepFor = (kind: string) => {
+  const prepFor = (kind: string, params: Record<string, unknown> = {}) => {
     const scale = modelCatalog[kind]?.needsScaling ?? true;
-    const p = preparationFor(spec, schema, { scale });
+    const native = modelCatalog[kind]?.nativeInputs === true;
+    const maxCategories = typeof params.maxBins === "number" ? params.maxBins : undefined;
+    const p = preparationFor(spec, schema, { scale, native, maxCategories });
     if (scale || prepDescription.length === 0) prepDescription = p.description;
     return p.pipeline;
   };
-  const candidates: Candidate[] = listed.map((m, i) => ({
+  return {
+    prepDescription: () => prepDescription,
+    estimator: (kind, params, where) =>
+      new Pipeline([
+        ["prep", prepFor(kind, params)],
+        ["model", createModel(kind, params, { task, where })],
+      ]) as unknown as Predictor,
+  };
+}
+
+/** The spec's models (or the defaults for its task), in spec order. */
+export function specModels(
+  spec: Spec,
+): Array<{ kind: string; name?: string; params?: Record<string, unknown> }> {
+  return spec.models.length > 0 ? spec.models : defaultModels(spec.task);
+}
+
+/** The task's baseline as a candidate, or null for clustering. */
+export function baselineCandidate(spec: Spec, builder: CandidateBuilder): Candidate | null {
+  const baseline = baselineKind(modelTaskOf(spec.task));
+  if (!baseline) return null;
+  return {
+    name: `baseline (${baseline})`,
+    kind: baseline,
+    params: {},
+    baseline: true,
+    estimator: builder.estimator(baseline, {}, "baseline"),
+  };
+}
+
+function buildCandidates(spec: Spec, X: Frame): { candidates: Candidate[]; prepDescription: string[] } {
+  const builder = candidateBuilder(spec, X);
+  const candidates: Candidate[] = specModels(spec).map((m, i) => ({
     name: m.name ?? m.kind,
     kind: m.kind,
     params: m.params ?? {},
-    estimator: new Pipeline([
-      ["prep", prepFor(m.kind)],
-      ["model", createModel(m.kind, m.params ?? {}, { task, where: `spec: models[${i}] (${m.kind})` })],
-    ]) as unknown as Predictor,
+    estimator: builder.estimator(m.kind, m.params ?? {}, `spec: models[${i}] (${m.kind})`),
   }));
-  const baseline = baselineKind(task);
-  if (baseline) {
-    candidates.push({
-      name: `baseline (${baseline})`,
-      kind: baseline,
-      params: {},
-      baseline: true,
-      estimator: new Pipeline([
-        ["prep", prepFor(baseline)],
-        ["model", createModel(baseline, {}, { task, where: "baseline" })],
-      ]) as unknown as Predictor,
-    });
-  }
-  return { candidates, prepDescription };
+  const baseline = baselineCandidate(spec, builder);
+  if (baseline) candidates.push(baseline);
+  return { candidates, prepDescription: builder.prepDescription() };
 }
 
-export async function trainFromSpec(spec: Spec, options: TrainOptions): Promise<TrainResult> {
+/** Everything training decides before any model is fitted: the data, its checks, the split and the folds. */
+export interface PreparedTraining {
+  spec: Spec;
+  dataset: Dataset;
+  validation: { passed: number; warnings: number };
+  /** The feature columns of every row. */
+  X: Frame;
+  y: Column | null;
+  split: { train: Int32Array; test: Int32Array };
+  train: { X: Frame; y: Column | null };
+  holdout: { X: Frame; y: Column | null };
+  cv: CrossValidator;
+  emit: (event: TrainEvent) => void;
+  /** performance.now() when training started. */
+  started: number;
+}
+
+/** Collects (unless given), validates and splits the spec's data, and fixes the CV folds. */
+export async function prepareTraining(spec: Spec, options: TrainOptions): Promise<PreparedTraining> {
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
   const dataset = options.dataset ?? (await collect(spec, { baseDir: options.baseDir }));
@@ -163,12 +206,42 @@ export async function trainFromSpec(spec: Spec, options: TrainOptions): Promise<
   const train = { X: X.take(split.train), y: take(y, split.train) };
   const holdout = { X: X.take(split.test), y: take(y, split.test) };
   emit({ type: "split", train: split.train.length, holdout: split.test.length, folds: spec.split.folds });
-
-  const { candidates, prepDescription } = buildCandidates(spec, X);
-  emit({ type: "prep", description: prepDescription });
   const cvOptions = { nSplits: spec.split.folds, shuffle: true, seed: spec.split.seed };
   const cv: CrossValidator = stratify ? new StratifiedKFold(cvOptions) : new KFold(cvOptions);
+  return {
+    spec,
+    dataset,
+    validation: { passed: report.summary.passed, warnings: report.summary.warnings },
+    X,
+    y,
+    split,
+    train,
+    holdout,
+    cv,
+    emit,
+    started,
+  };
+}
 
+export async function trainFromSpec(spec: Spec, options: TrainOptions): Promise<TrainResult> {
+  const prepared = await prepareTraining(spec, options);
+  const { candidates, prepDescription } = buildCandidates(spec, prepared.X);
+  prepared.emit({ type: "prep", description: prepDescription });
+  return finishTraining(prepared, candidates, prepDescription, options);
+}
+
+/**
+ * Compares the candidates on the prepared folds, checks the best on the holdout and saves it: the half
+ * of training that `mlship train` and `mlship tune` share.
+ */
+export function finishTraining(
+  prepared: PreparedTraining,
+  candidates: readonly Candidate[],
+  prepDescription: string[],
+  options: Pick<TrainOptions, "baseDir" | "artifactPath">,
+): TrainResult {
+  const { spec, dataset, X, y, split, train, holdout, cv, emit } = prepared;
+  const { frame } = dataset;
   const inputSchema = inferSchema(X);
   const target = targetInfo(spec, y);
   const excerpt = specExcerpt(spec);
@@ -218,7 +291,7 @@ export async function trainFromSpec(spec: Spec, options: TrainOptions): Promise<
       fingerprint: dataset.fingerprint,
       sources: dataset.sources,
     },
-    validation: { passed: report.summary.passed, warnings: report.summary.warnings },
+    validation: prepared.validation,
     prep: prepDescription,
     split: {
       train: split.train.length,
@@ -233,7 +306,7 @@ export async function trainFromSpec(spec: Spec, options: TrainOptions): Promise<
     meetsThreshold,
     artifact: { path, sha256: saved.sha256, bytes: saved.bytes },
     mlshipVersion,
-    durationSeconds: (performance.now() - started) / 1000,
+    durationSeconds: (performance.now() - prepared.started) / 1000,
   };
   return { summary, model: selection.model, dataset, holdoutRows: split.test };
 }

@@ -1,6 +1,9 @@
 /**
- * What the workflows need to know about each model kind without instantiating it: which tasks it serves
- * and whether it needs scaled inputs (distance- and gradient-based models do; trees do not).
+ * What the workflows need to know about each model kind without instantiating it: which tasks it serves,
+ * whether it needs scaled inputs (distance- and gradient-based models do; trees do not), and whether it
+ * takes missing values and categorical columns as they are (histogram gradient boosting learns where
+ * missing values go and splits categories natively, so imputing and one-hot encoding would only lose
+ * information).
  */
 import { MlshipError } from "../core/errors.js";
 import { isPredictor, type Predictor, registeredKinds, reviveEstimator } from "../core/protocol.js";
@@ -11,6 +14,8 @@ type ModelTask = "classification" | "regression" | "clustering";
 interface ModelInfo {
   task: ModelTask;
   needsScaling: boolean;
+  /** Without a `prep` in the spec, gets numeric columns unimputed and categorical columns unencoded. */
+  nativeInputs?: boolean;
 }
 
 export const modelCatalog: Readonly<Record<string, ModelInfo>> = {
@@ -23,6 +28,8 @@ export const modelCatalog: Readonly<Record<string, ModelInfo>> = {
   decisionTreeRegressor: { task: "regression", needsScaling: false },
   randomForestClassifier: { task: "classification", needsScaling: false },
   randomForestRegressor: { task: "regression", needsScaling: false },
+  histGradientBoostingClassifier: { task: "classification", needsScaling: false, nativeInputs: true },
+  histGradientBoostingRegressor: { task: "regression", needsScaling: false, nativeInputs: true },
   kNeighborsClassifier: { task: "classification", needsScaling: true },
   kNeighborsRegressor: { task: "regression", needsScaling: true },
   gaussianNB: { task: "classification", needsScaling: false },

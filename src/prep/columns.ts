@@ -89,5 +89,7 @@ export function unknownLevel(
     where: `column "${enc.name}"; known levels: ${shown.join(", ")}${enc.categories.length > 20 ? ", ..." : ""}`,
     fix: 'refit on data that includes this level, or set the encoder\'s unknown to "ignore" (or "other")',
     code: "E_PREP_UNKNOWN_LEVEL",
+    // For callers that report the level in their own terms (the server, by request row and field).
+    data: { column: enc.name, level, row, known: enc.categories.length },
   });
 }

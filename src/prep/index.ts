@@ -2,6 +2,7 @@ export * from "./columnTransformer.js";
 export * from "./defaultPrep.js";
 export * from "./fromSpec.js";
 export { decodeNumbers, encodeNumbers } from "./json.js";
+export * from "./keepCategorical.js";
 export * from "./oneHotEncoder.js";
 export * from "./ordinalEncoder.js";
 export * from "./outlierClipper.js";

@@ -50,6 +50,17 @@ export interface OneHotEncoderState {
   columns: EncodedColumn[];
 }
 
+/** Output index by level, built once per fitted column rather than on every transform. */
+const indexes = new WeakMap<EncodedColumn, Map<string, number>>();
+function indexOf(enc: EncodedColumn): Map<string, number> {
+  let index = indexes.get(enc);
+  if (index === undefined) {
+    index = new Map(enc.categories.map((l, k) => [l, enc.outputOf[k]]));
+    indexes.set(enc, index);
+  }
+  return index;
+}
+
 export class OneHotEncoder extends BaseTransformer<OneHotEncoderParams, OneHotEncoderState> {
   readonly kind = KIND;
 
@@ -110,7 +121,7 @@ export class OneHotEncoder extends BaseTransformer<OneHotEncoderParams, OneHotEn
     let base = 0;
     for (const enc of this.state.columns) {
       const c = fittedColumn(X, KIND, enc.name, "categorical");
-      const index = new Map(enc.categories.map((l, k) => [l, enc.outputOf[k]]));
+      const index = indexOf(enc);
       // Offset into the block per level of this frame's dictionary, so the row loop is a table lookup.
       const target = Int32Array.from(c.levels, (l) => {
         const o = index.get(l) ?? (this.params.unknown === "other" ? enc.otherOutput : -1);

@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import type { Store } from "../store/index.js";
 import { registerApi } from "./api/index.js";
 import { registerKeyRoutes, registerSecurity, type SecurityOptions } from "./auth/index.js";
+import { StoreChanges } from "./changes.js";
 import { registerDocs } from "./docs.js";
 import { translate } from "./errors.js";
 import { registerHealth } from "./health.js";
@@ -22,6 +23,7 @@ import {
   type PredictOptions,
   registerInvocations,
   registerPredict,
+  TogetherScorer,
 } from "./predict/index.js";
 import { validatorCompiler } from "./validation.js";
 
@@ -78,20 +80,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // JSON's) spelling of non-finite numbers, which plain JSON cannot carry.
   app.setSerializerCompiler(() => serialize);
   app.setReplySerializer(serialize);
-  const actor = options.actor ?? "api";
-  app.decorateRequest("actor", "");
-  app.addHook("onRequest", async (request) => {
-    request.actor = actor;
-  });
+  // The security hook names the key's owner instead, when there is one.
+  app.decorateRequest("actor", options.actor ?? "api");
   // Every answer names its request id (MLflow's /invocations body has no room for it).
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    done();
   });
-  registerSecurity(app, options.store, options);
+  const changes = new StoreChanges(options.store.path);
+  app.addHook("onClose", async () => changes.close());
+  registerSecurity(app, options.store, changes, options);
   // A request without a body is an empty message (as MLflow's server reads it), so routes report
   // the missing fields by name instead of "body must be object".
-  app.addHook("preValidation", async (request) => {
+  app.addHook("preValidation", (request, _reply, done) => {
     if (request.body === undefined) request.body = {};
+    done();
   });
 
   app.setErrorHandler((err, request, reply) => {
@@ -147,8 +150,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ...(metrics ? [metrics.observer] : []),
     ...(options.observers ?? []),
   ];
-  await app.register(registerPredict(host, { ...options, observers }));
-  await app.register(registerInvocations(host, { ...options, observers }));
+  const scorer = new TogetherScorer();
+  await app.register(registerPredict(host, { ...options, observers, scorer }));
+  await app.register(registerInvocations(host, { ...options, observers, scorer }));
   await app.register(registerFeedback(host, options.store, predictionLog, options));
   return app;
 }

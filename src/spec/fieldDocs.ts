@@ -37,7 +37,21 @@ export const fieldDocs = {
   "validation.expectations":
     "Checks, each with an expect: columnExists | type | range | allowedValues | maxMissingShare | unique | pattern | rowCount.",
   prep: "Explicit preparation steps; leave out to get a default pipeline chosen from the data's columns.",
-  models: "Candidate models, each with a kind (camelCase, e.g. logisticRegression) and optional params.",
+  models:
+    "Candidate models, each with a kind (camelCase, e.g. logisticRegression), optional params and an optional space of params to tune (int, float, choice; `when` for params that matter only for some choice).",
+  tune: "How models with a space are tuned, by `mlship tune` and `mlship train`: sampler, budget, pruner.",
+  "tune.sampler":
+    "tpe (tree-structured Parzen estimator, Optuna's default) | random | grid (every combination).",
+  "tune.trials": "Trials to run; default 50, or every combination for the grid sampler.",
+  "tune.timeout": 'Wall-clock budget, in seconds or as "90s", "10m", "2h": no trial starts after it.',
+  "tune.seed": "Seed of the sampler: the same seed gives the same trials; default: split.seed.",
+  "tune.pruner":
+    "median (stop a trial whose running CV score falls below the median of finished trials at the same fold) | none.",
+  "tune.tpe": "TPE settings, defaults as in Optuna.",
+  "tune.tpe.startupTrials": "Random trials before TPE takes over (Optuna's n_startup_trials).",
+  "tune.tpe.eiCandidates":
+    "Candidates drawn per suggestion to maximise expected improvement (n_ei_candidates).",
+  "tune.tpe.multivariate": "Sample the parameters every trial has jointly (multivariate TPE).",
   constraints: "Production limits a model must meet to be shipped.",
   "constraints.latencyP95Ms": "95th percentile latency of one prediction, in milliseconds.",
   "constraints.maxModelBytes": "Largest size of the saved model, in bytes.",

@@ -8,7 +8,7 @@ import { LineCounter, parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
 import { MlshipError } from "../core/errors.js";
 import { locate } from "./locate.js";
-import { issueToProblems, problemLine, type SpecProblem, valueAt } from "./problems.js";
+import { formatPath, issueToProblems, problemLine, type SpecProblem, valueAt } from "./problems.js";
 import { type Spec, specSchema } from "./schema.js";
 
 export const defaultSpecFile = "mlship.yaml";
@@ -118,6 +118,31 @@ function skippedRefinements(data: unknown, issues: readonly Issue[]): Issue[] {
   ];
 }
 
+interface Origin {
+  file: string;
+  locate: (path: readonly PropertyKey[], at: "value" | "key") => { line: number; column: number } | undefined;
+}
+
+/** Where each parsed spec came from, so later stages can point their own findings at its lines. */
+const origins = new WeakMap<Spec, Origin>();
+
+/**
+ * A SpecError about fields of a parsed spec found by a later stage (the tuner checking a space against
+ * its model), pinned to their lines when the spec came from parseSpec or loadSpec.
+ */
+export function specProblems(
+  spec: Spec,
+  problems: ReadonlyArray<{ path: readonly PropertyKey[]; at?: "value" | "key" } & Omit<SpecProblem, "path">>,
+): SpecError {
+  const origin = origins.get(spec);
+  const located = problems.map(({ path, at, ...rest }) => {
+    const pos = origin?.locate(path, at ?? "value");
+    return { path: formatPath(path), ...rest, ...(pos === undefined ? {} : pos) } satisfies SpecProblem;
+  });
+  located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  return new SpecError(origin?.file ?? defaultSpecFile, located);
+}
+
 /** Parses and validates spec text; throws E_SPEC_YAML, E_SPEC_EMPTY or a SpecError (E_SPEC_INVALID). */
 export function parseSpec(text: string, options: ParseSpecOptions = {}): Spec {
   const file = options.path ?? defaultSpecFile;
@@ -129,7 +154,13 @@ export function parseSpec(text: string, options: ParseSpecOptions = {}): Spec {
     throw new MlshipError({ what: `${file} is empty`, where: file, fix: initFix, code: "E_SPEC_EMPTY" });
   }
   const result = specSchema.safeParse(data);
-  if (result.success) return result.data;
+  if (result.success) {
+    origins.set(result.data, {
+      file,
+      locate: (path, at) => locate(doc, lineCounter, path, at),
+    });
+    return result.data;
+  }
   const issues = [...result.error.issues, ...skippedRefinements(data, result.error.issues)];
   const ctx = {
     schema: specSchema,

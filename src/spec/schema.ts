@@ -3,6 +3,7 @@
  * that a minimal spec is enough and every later stage reads one fully-resolved object.
  */
 import { z } from "zod";
+import { didYouMean } from "./suggest.js";
 
 const name = z
   .string()
@@ -207,10 +208,13 @@ export const lowerIsBetter: ReadonlySet<MetricName> = new Set([
 export const driftTestNames = ["ks", "chisquare", "wasserstein", "jensenshannon", "psi", "kl"] as const;
 export type DriftTestName = (typeof driftTestNames)[number];
 
-/** "500ms", "90s", "15m", "1h", "7d". */
-const duration = z
-  .string()
-  .regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration such as "500ms", "30s", "15m", "1h" or "7d"');
+/** Seconds as a number, or a duration with its unit: "500ms", "90s", "15m", "1h", "7d". */
+const duration = z.union([
+  z.number().positive(),
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, 'a duration such as 600, "500ms", "30s", "15m", "1h" or "7d"'),
+]);
 
 const durationUnits: Readonly<Record<string, number>> = {
   ms: 1,
@@ -220,11 +224,17 @@ const durationUnits: Readonly<Record<string, number>> = {
   d: 86_400_000,
 };
 
-/** Milliseconds of a duration the spec schema accepted ("15m" -> 900000). */
-export function durationMs(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text);
-  if (!m) throw new Error(`not a duration: ${text}`);
+/** Milliseconds of a duration the spec schema accepted (600 -> 600000, "15m" -> 900000). */
+export function durationMs(value: number | string): number {
+  if (typeof value === "number") return value * 1000;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(value);
+  if (!m) throw new Error(`not a duration: ${value}`);
   return Number(m[1]) * durationUnits[m[2]];
+}
+
+/** Seconds of a duration the spec schema accepted. */
+export function durationSeconds(value: number | string): number {
+  return durationMs(value) / 1000;
 }
 
 /** The latest `rows` predictions, or those of the last `duration`. */
@@ -360,12 +370,36 @@ export const monitoringSchema = z
   })
   .strict();
 
-/** A hyperparameter search space, used by the tuner; a plain value fixes the parameter. */
+/** A value a `choice` space may list, and a `when` condition may test. */
+const choiceValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+/**
+ * `when: { param: value }` (or a list of values): the parameter is searched only in trials where that
+ * other parameter of the same space (a `choice`) took one of those values; otherwise the model's own
+ * default (or the entry's fixed param) applies.
+ */
+const condition = z.record(z.string(), z.union([choiceValue, z.array(choiceValue).min(1)]));
+
+/** A hyperparameter search space, used by the tuner; a plain value in `params` fixes the parameter. */
 const paramSpace = z.union([
-  z.object({ int: z.tuple([z.number().int(), z.number().int()]), log: z.boolean().default(false) }).strict(),
-  z.object({ float: z.tuple([z.number(), z.number()]), log: z.boolean().default(false) }).strict(),
-  z.object({ choice: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).min(1) }).strict(),
+  z
+    .object({
+      int: z.tuple([z.number().int(), z.number().int()]),
+      log: z.boolean().default(false),
+      step: z.number().int().positive().optional(),
+      when: condition.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      float: z.tuple([z.number(), z.number()]),
+      log: z.boolean().default(false),
+      step: z.number().positive().optional(),
+      when: condition.optional(),
+    })
+    .strict(),
+  z.object({ choice: z.array(choiceValue).min(1), when: condition.optional() }).strict(),
 ]);
+export type ParamSpace = z.output<typeof paramSpace>;
 const paramValue = z.union([
   z.string(),
   z.number(),
@@ -382,6 +416,169 @@ const modelSchema = z
     name: z.string().optional(),
     params: z.record(z.string(), paramValue).default({}),
     space: z.record(z.string(), paramSpace).optional(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.space !== undefined) checkSpace(m.space, m.params, ctx);
+  });
+
+const rangeKind = (s: ParamSpace) => ("int" in s ? "int" : "float" in s ? "float" : "choice");
+const same = (a: unknown, b: unknown) => a === b;
+const show = (v: unknown) => JSON.stringify(v);
+
+/**
+ * What a space can get wrong on its own, before any model is consulted: empty or single-value ranges, a
+ * log scale over non-positive numbers, steps that do not divide the range, repeated choices, and `when`
+ * conditions on parameters that are not choices of the same space (or that loop back on themselves).
+ * Whether the model has these parameters is checked by the tuner, which knows the models.
+ */
+function checkSpace(
+  space: Record<string, ParamSpace>,
+  params: Record<string, unknown>,
+  ctx: z.core.$RefinementCtx,
+): void {
+  const issue = (path: PropertyKey[], message: string) =>
+    ctx.addIssue({ code: "custom", path: ["space", ...path], message });
+  for (const [name, s] of Object.entries(space)) {
+    if (name in params) {
+      issue([name], `"${name}" is both fixed in params and searched in space; keep it in one of the two`);
+    }
+    if ("int" in s || "float" in s) {
+      const kind = "int" in s ? "int" : "float";
+      const [low, high] = "int" in s ? s.int : s.float;
+      const range = `[${low}, ${high}]`;
+      if (low > high) {
+        issue(
+          [name, kind],
+          `the range ${range} is empty (low above high); write [low, high] with low < high`,
+        );
+      } else if (low === high) {
+        issue(
+          [name, kind],
+          `the range ${range} holds a single value; fix "${name}" in params instead, or widen the range`,
+        );
+      } else if (s.log && low <= 0) {
+        issue(
+          [name, kind],
+          `a log scale needs bounds > 0, got ${range}; raise the low bound (e.g. ${kind === "int" ? 1 : 1e-4}) or drop log`,
+        );
+      } else if (s.step !== undefined) {
+        const steps = (high - low) / s.step;
+        if (s.log) {
+          issue(
+            [name, "step"],
+            "step and log cannot be combined (a log scale has no fixed step); remove one",
+          );
+        } else if (Math.abs(steps - Math.round(steps)) > 1e-9 * Math.max(1, steps)) {
+          const lower = low + Math.floor(steps) * s.step;
+          issue(
+            [name, "step"],
+            `the range ${range} is not a whole number of steps of ${s.step}; use a high bound of ${Number(lower.toPrecision(12))} or ${Number((lower + s.step).toPrecision(12))}`,
+          );
+        }
+      }
+    } else {
+      const seen: unknown[] = [];
+      s.choice.forEach((v, i) => {
+        if (seen.some((w) => same(v, w)))
+          issue([name, "choice", i], `${show(v)} is listed twice; list each value once`);
+        seen.push(v);
+      });
+      if (s.choice.length === 1) {
+        issue(
+          [name, "choice"],
+          `a choice of one value fixes the parameter; put "${name}: ${show(s.choice[0])}" in params instead`,
+        );
+      }
+    }
+    for (const [parent, wanted] of Object.entries(s.when ?? {})) {
+      const at = [name, "when", parent];
+      const other = space[parent];
+      if (parent === name) issue(at, `"${name}" cannot depend on itself`);
+      else if (other === undefined) {
+        const choices = Object.keys(space).filter((k) => k !== name && "choice" in space[k]);
+        const guess = didYouMean(parent, choices);
+        issue(
+          at,
+          parent in params
+            ? `"${parent}" is fixed in params, so this condition never changes; search "${parent}" with a choice, or drop the condition`
+            : `"${parent}" is not a parameter of this space; ${guess ? `did you mean "${guess}"? ` : ""}conditions test a choice of the same space${choices.length > 0 ? ` (${choices.join(", ")})` : ""}`,
+        );
+      } else if (!("choice" in other)) {
+        issue(
+          at,
+          `a condition can only test a choice parameter, and "${parent}" is ${rangeKind(other)} range`,
+        );
+      } else {
+        for (const v of [wanted].flat()) {
+          if (!other.choice.some((c) => same(c, v))) {
+            issue(
+              at,
+              `${show(v)} is not one of "${parent}"'s choices (${other.choice.map(show).join(", ")})`,
+            );
+          }
+        }
+      }
+    }
+  }
+  // A condition chain that loops back (a needs b, b needs a) can never be decided.
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (name: string, chain: string[]): void => {
+    if (state.get(name) === "done" || space[name] === undefined) return;
+    if (state.get(name) === "visiting") {
+      issue(
+        [name, "when"],
+        `the conditions loop back on themselves (${[...chain, name].join(" -> ")}); break the loop`,
+      );
+      return;
+    }
+    state.set(name, "visiting");
+    for (const parent of Object.keys(space[name].when ?? {}))
+      if (parent !== name) visit(parent, [...chain, name]);
+    state.set(name, "done");
+  };
+  for (const name of Object.keys(space)) visit(name, []);
+}
+
+const medianPruner = z
+  .object({
+    kind: z.literal("median"),
+    /** Completed trials before any pruning (Optuna's n_startup_trials). */
+    startupTrials: z.number().int().min(0).default(5),
+    /** Folds a trial always runs before it can be pruned (n_warmup_steps). */
+    warmupSteps: z.number().int().min(0).default(0),
+    /** Folds between pruning checks (interval_steps). */
+    intervalSteps: z.number().int().min(1).default(1),
+    /** Completed trials with a score at a fold needed to judge that fold (n_min_trials). */
+    minTrials: z.number().int().min(1).default(1),
+  })
+  .strict();
+
+export const tpeDefaults = { startupTrials: 10, eiCandidates: 24, multivariate: false } as const;
+
+const tuneSchema = z
+  .object({
+    /** tpe: the tree-structured Parzen estimator (Optuna's default); random; grid: every combination. */
+    sampler: z.enum(["tpe", "random", "grid"]).default("tpe"),
+    /** Trials to run; default 50, or every grid point for the grid sampler. */
+    trials: z.number().int().min(1).max(100_000).optional(),
+    /** Wall-clock budget: no trial starts after it (the running one finishes). */
+    timeout: duration.optional(),
+    /** Seed of the sampler; default: split.seed. */
+    seed: z.number().int().min(0).optional(),
+    /** "median" (Optuna's MedianPruner over the per-fold scores), "none", or the median pruner's settings. */
+    pruner: z.union([z.enum(["median", "none"]), medianPruner]).default("median"),
+    tpe: z
+      .object({
+        /** Random trials before TPE takes over (n_startup_trials). */
+        startupTrials: z.number().int().min(0).default(tpeDefaults.startupTrials),
+        /** Candidates drawn from the good trials' density per suggestion (n_ei_candidates). */
+        eiCandidates: z.number().int().min(1).max(10_000).default(tpeDefaults.eiCandidates),
+        /** Sample the parameters every trial has jointly (Optuna's multivariate TPE). */
+        multivariate: z.boolean().default(tpeDefaults.multivariate),
+      })
+      .strict()
+      .default({ ...tpeDefaults }),
   })
   .strict();
 
@@ -454,6 +651,8 @@ export const specSchema = z
     /** Explicit preparation steps; omitted, a default pipeline is chosen from the schema. */
     prep: z.array(stepSchema).optional(),
     models: z.array(modelSchema).default([]),
+    /** How models with a `space` are tuned, by `mlship tune` and by `mlship train`. */
+    tune: tuneSchema.default({ sampler: "tpe", pruner: "median", tpe: { ...tpeDefaults } }),
     constraints: z
       .object({
         latencyP95Ms: z.number().positive().optional(),
@@ -525,6 +724,7 @@ export type Source = z.output<typeof sourceSchema>;
 export type Expectation = z.output<typeof expectationSchema>;
 export type ModelSpec = z.output<typeof modelSchema>;
 export type StepSpec = z.output<typeof stepSchema>;
+export type TuneSpec = z.output<typeof tuneSchema>;
 export type MonitoringSpec = z.output<typeof monitoringSchema>;
 export type AlertSpec = z.output<typeof alertSchema>;
 export type WindowSpec = z.output<typeof windowSchema>;

@@ -42,4 +42,5 @@ export { defaultMaxResults, maxMaxResults, type SearchRunsOptions } from "./sear
 export { ActiveRun, type ChildRunOptions, type StartRunOptions, startRun, withRun } from "./session.js";
 export { captureSource } from "./source.js";
 export { recordTraining, startTrainingRun } from "./training.js";
+export { recordTuning, type TrialRecorder, trialRecorder } from "./tuning.js";
 export * from "./types.js";

@@ -14,15 +14,15 @@ import type { RunSource } from "./types.js";
 export function startTrainingRun(
   store: Store,
   spec: Spec,
-  options: { source?: Partial<RunSource>; specPath?: string } = {},
+  options: { source?: Partial<RunSource>; specPath?: string; kind?: "train" | "tune" } = {},
 ): Promise<ActiveRun> {
   return startRun({
     store,
     experiment: spec.name,
-    name: "train",
+    name: options.kind ?? "train",
     seed: spec.split.seed,
     tags: {
-      "mlship.kind": "train",
+      "mlship.kind": options.kind ?? "train",
       "mlship.task": spec.task,
       ...(options.specPath ? { "mlship.spec": options.specPath } : {}),
     },

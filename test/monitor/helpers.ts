@@ -1,7 +1,7 @@
 /**
  * A churn model trained the way `mlship train` trains it (logistic regression only, so it is quick),
  * in a real store with its reference profile, and prediction-log rows written exactly as the server
- * writes them (scored by the served model, serialised by the log's own rowsOf), at chosen times.
+ * writes them (scored by the served model, serialised by the log's own segmentOf), at chosen times.
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +12,7 @@ import { trainTracked } from "../../src/cli/commands/train.js";
 import { loadProject } from "../../src/cli/project.js";
 import { readFile } from "../../src/data/index.js";
 import { piiHasher } from "../../src/serve/log/pii.js";
-import { type LogRow, rowsOf } from "../../src/serve/log/rows.js";
+import { type LogRow, rowsOfSegment, segmentOf } from "../../src/serve/log/rows.js";
 import { passThroughOf, rowReader } from "../../src/serve/predict/input.js";
 import { type LoadedModel, ModelHost } from "../../src/serve/predict/models.js";
 import { score } from "../../src/serve/predict/score.js";
@@ -94,24 +94,22 @@ export async function logPredictions(
   for (let i = 0; i < records.length; i++) {
     const requestId = `req-test-${(++requestCounter).toString(36)}`;
     ids.push(requestId);
-    const one = {
-      predictions: [scored.predictions[i]],
-      ...(scored.probabilities ? { probabilities: [scored.probabilities[i]] } : {}),
-    };
     rows.push(
-      ...rowsOf(
-        {
-          requestId,
-          endpoint: "predict",
-          model,
-          alias: "champion",
-          records: [records[i]],
-          firstRow: 0,
-          scored: one,
-          latencyMs: 0.5,
-          receivedAt: at(i),
-        },
-        () => hash,
+      ...rowsOfSegment(
+        segmentOf(
+          {
+            requestId,
+            endpoint: "predict",
+            model,
+            alias: "champion",
+            records: [records[i]],
+            firstRow: 0,
+            output: scored.slice(i, i + 1),
+            latencyMs: 0.5,
+            receivedAt: at(i),
+          },
+          () => hash,
+        ),
       ),
     );
   }

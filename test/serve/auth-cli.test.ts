@@ -69,6 +69,28 @@ describe("mlship serve security", () => {
     }
   });
 
+  it("counts keys created and revoked by another process from the next request on", async () => {
+    const dir = dirOf();
+    const store = join(dir, "s.db");
+    const served = await serve(["--store", store]);
+    const list = (key?: string) =>
+      fetch(`${served.url}/api/v1/experiments`, key ? { headers: { authorization: `Bearer ${key}` } } : {});
+    try {
+      // The server has read (and keeps) the store's keys: none.
+      for (let i = 0; i < 3; i++) expect((await list()).status).toBe(200);
+      const made = await run(["keys", "create", "first", "--role", "predict", "--store", store], dir);
+      expect(made.status).toBe(0);
+      const key = made.stdout.trim();
+      expect((await list()).status).toBe(401);
+      expect((await list(key)).status).toBe(200);
+      const revoked = await run(["keys", "revoke", "first", "--store", store], dir);
+      expect(revoked.status).toBe(0);
+      expect((await list(key)).status).toBe(401);
+    } finally {
+      expect(await served.stop()).toBe(0);
+    }
+  });
+
   it("serves HTTPS with --tls-cert and --tls-key", async () => {
     const dir = dirOf();
     const [cert, key] = [join(dir, "cert.pem"), join(dir, "key.pem")];

@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { openStore } from "../../src/store/index.js";
 import { binPath, expectUserError, run } from "../cli/run.js";
+import { penguin, penguins, register } from "./predict-helpers.js";
 
 interface Served {
   child: ChildProcessWithoutNullStreams;
@@ -73,6 +75,47 @@ describe("mlship serve", () => {
     served.child.kill("SIGTERM");
     expect(await served.exit).toBe(0);
   });
+
+  it("takes the body and rows limits from --body-limit and --max-rows; batches stream past them", async () => {
+    const path = storeIn();
+    const store = await openStore(path);
+    await register(store, "penguins", await penguins.logistic(), "champion");
+    await store.close();
+    const served = await serve(["--store", path, "--body-limit", "2k", "--max-rows", "3"]);
+    try {
+      const post = (body: string, type = "application/json") =>
+        fetch(`${served.url}/v1/models/penguins/predict`, {
+          method: "POST",
+          headers: { "content-type": type },
+          body,
+        });
+      const code = async (r: Response) => ((await r.json()) as { error: { code: string } }).error.code;
+      const body = JSON.stringify({ records: Array(30).fill(penguin) });
+      expect(body.length).toBeGreaterThan(2048);
+      const big = await post(body);
+      expect(big.status).toBe(413);
+      expect(await code(big)).toBe("E_INVALID_BODY_TOO_LARGE");
+      const four = await post(JSON.stringify({ records: Array(4).fill(penguin) }));
+      expect(four.status).toBe(400);
+      expect(await code(four)).toBe("E_INVALID_TOO_MANY_ROWS");
+      expect((await post(JSON.stringify({ records: Array(3).fill(penguin) }))).status).toBe(200);
+      const csv = `${Object.keys(penguin).join(",")}\n${`${Object.values(penguin).join(",")}\n`.repeat(100)}`;
+      expect(csv.length).toBeGreaterThan(2048);
+      const batch = await post(csv, "text/csv");
+      expect(batch.status).toBe(200);
+      expect((await batch.text()).trim().split("\n")).toHaveLength(101);
+    } finally {
+      served.child.kill("SIGTERM");
+    }
+    expect(await served.exit).toBe(0);
+    for (const bad of ["lots", "0", "-5m", "2q"]) {
+      const r = await run(["serve", "--body-limit", bad, "--store", storeIn()], tmpdir());
+      expectUserError(r, { exit: 2, where: false });
+      expect(r.stderr).toContain(
+        `--body-limit must be a size in bytes, or with k or m for KiB and MiB, got ${bad}`,
+      );
+    }
+  }, 60_000);
 
   it("refuses a bad port as a usage error", async () => {
     const r = await run(["serve", "--port", "http", "--store", storeIn()], tmpdir());

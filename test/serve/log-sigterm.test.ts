@@ -62,11 +62,13 @@ for (const locked of [false, true]) {
   it(`flushes every answered prediction to the store on SIGTERM${locked ? ", from the spool when the store was locked" : ""}`, async () => {
     const dir = mkdtempSync(join(tmpdir(), "mlship-sigterm-"));
     const path = join(dir, "store.db");
+    let server: Awaited<ReturnType<typeof serve>> | undefined;
     try {
       const store = await openStore(path);
       await register(store, "penguins", await penguins.logistic(), "champion");
       await store.close();
-      const { child, exit, url } = await serve(path);
+      server = await serve(path);
+      const { child, exit, url } = server;
       const lock = locked ? holdWriteLock(path) : undefined;
       const answers = await predictMany(url, 100);
       if (lock) {
@@ -83,6 +85,8 @@ for (const locked of [false, true]) {
       expect(new Set(ids)).toEqual(new Set(answers.map((a) => a.body.requestId)));
       expect(existsSync(`${path}.spool`) ? readdirSync(`${path}.spool`) : []).toEqual([]);
     } finally {
+      // A failed assertion must not leave the server running after the test.
+      if (server && server.child.exitCode === null) server.child.kill("SIGKILL");
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);

@@ -16,6 +16,7 @@ interface ServeOptions {
   logLevel: string;
   model?: string;
   maxRows: string;
+  bodyLimit: string;
   insecure?: boolean;
   rateLimit: string;
   corsOrigin?: string;
@@ -46,6 +47,7 @@ interface Settings {
   opts: ServeOptions;
   port: number;
   maxRows: number;
+  bodyLimit: number;
   rateLimit: number;
   tls: { cert: Buffer; key: Buffer } | undefined;
   workers: number;
@@ -100,6 +102,23 @@ function maxRowsOf(text: string): number {
   return rows;
 }
 
+const sizeUnits: Record<string, number> = { "": 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2 };
+
+/** Bytes, or a number of KiB or MiB ("512k", "16m"). */
+function bodyLimitOf(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = m ? sizeUnits[m[2].toLowerCase()] : undefined;
+  const bytes = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : Number.NaN;
+  if (!(bytes >= 1)) {
+    throw new MlshipError({
+      what: `--body-limit must be a size in bytes, or with k or m for KiB and MiB, got ${text}`,
+      fix: "e.g. --body-limit 16m (JSON bodies above it are refused with 413; CSV and NDJSON batches stream and are not limited)",
+      code: "E_USAGE",
+    });
+  }
+  return bytes;
+}
+
 function portOf(text: string): number {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -145,6 +164,7 @@ async function listen(
     logger: { level: opts.logLevel },
     actor: "api",
     maxRows: s.maxRows,
+    bodyLimit: s.bodyLimit,
     ...(opts.model === undefined ? {} : { defaultModel: opts.model }),
     rateLimit: s.rateLimit,
     ...(opts.corsOrigin === undefined ? {} : { corsOrigin: opts.corsOrigin }),
@@ -257,6 +277,11 @@ export function registerServe(program: Command): void {
     .option("--model <name>", "default model of /invocations, /ping, /readyz (default: the only one)")
     .option("--max-rows <n>", "most rows in one JSON prediction request", "10000")
     .option(
+      "--body-limit <size>",
+      "largest JSON (or MLflow CSV) request body, in bytes or with k or m (larger: 413); batches stream unlimited",
+      "16m",
+    )
+    .option(
       "--insecure",
       "allow a non-loopback --host on a store without API keys (anyone reaching it can do anything)",
     )
@@ -289,6 +314,7 @@ export function registerServe(program: Command): void {
         opts,
         port: portOf(opts.port),
         maxRows: maxRowsOf(opts.maxRows),
+        bodyLimit: bodyLimitOf(opts.bodyLimit),
         rateLimit: rateOf(opts.rateLimit),
         tls: tlsOf(opts),
         workers: workersOf(opts.workers),

@@ -8,19 +8,66 @@ import { type TrainEvent, type TrainResult, type TrainSummary, trainFromSpec } f
 import { profileFromTraining, saveReferenceProfile } from "../../monitor/index.js";
 import { registerTrainedModel, type TrainRegistration } from "../../registry/index.js";
 import { openStore, resolveStorePath, type Store } from "../../store/index.js";
-import { recordTraining, startTrainingRun } from "../../track/index.js";
+import {
+  type ActiveRun,
+  recordTraining,
+  recordTuning,
+  startTrainingRun,
+  trialRecorder,
+} from "../../track/index.js";
+import {
+  hasSpaces,
+  type TrialSummary,
+  type TuneEvent,
+  type TuneOverrides,
+  type TuneSummary,
+  tuneFromSpec,
+} from "../../tune/index.js";
 import { bold, dim, formatNumber, green, printJson, red, say, table, yellow } from "../output.js";
 import { type Progress, startProgress } from "../progress.js";
 import { loadProject, type Project } from "../project.js";
 import { osUser } from "./models.js";
 
+const shown = (x: number | null) => (x === null ? "n/a" : formatNumber(x));
+
+/** One trial in a few words, for the progress line. */
+function trialWords(t: TrialSummary): string {
+  if (t.state === "complete")
+    return `trial ${t.number}: ${shown(t.value)}${t.duplicateOf === undefined ? "" : ` (as trial ${t.duplicateOf})`}`;
+  if (t.state === "pruned") return `trial ${t.number}: pruned after fold ${(t.prunedAfterFold ?? 0) + 1}`;
+  return `trial ${t.number}: failed (${t.error?.what ?? "error"})`;
+}
+
 /** Progress and step lines for a training run; silent under --json so stdout stays machine-readable. */
-function reporter(quiet: boolean): (e: TrainEvent) => void {
+function reporter(quiet: boolean): (e: TrainEvent | TuneEvent) => void {
   let bar: Progress | null = null;
+  let tuning: Progress | null = null;
   let folds = 0;
+  let bestNumber = -1;
   return (e) => {
     if (quiet) return;
     switch (e.type) {
+      case "tune-start":
+        say(
+          `tuning ${e.models.join(", ")} with ${e.sampler}: up to ${e.trials} trials${e.timeoutSeconds === null ? "" : ` or ${e.timeoutSeconds} s`}, ${folds}-fold CV each`,
+        );
+        tuning = startProgress("tuning", e.trials);
+        break;
+      case "trial": {
+        const improved = e.best !== null && e.best.number !== bestNumber;
+        if (e.best !== null) bestNumber = e.best.number;
+        const best =
+          e.best === null ? "no complete trial yet" : `best ${shown(e.best.value)} (trial ${e.best.number})`;
+        tuning?.tick(`${best}; ${trialWords(e.trial)}`, improved || e.done % 10 === 0);
+        break;
+      }
+      case "tune-end":
+        tuning?.stop();
+        tuning = null;
+        say(
+          `tuned: ${e.trials} trials (${e.stopped === "timeout" ? "time budget reached" : e.stopped === "exhausted" ? "grid exhausted" : e.stopped === "failures" ? "stopped after repeated failures" : "trial budget reached"}); best trial ${e.best.number} (${e.best.model}): ${shown(e.best.value)}`,
+        );
+        break;
       case "collected":
         say(
           `collected ${e.dataset.frame.nRows} rows x ${e.dataset.frame.nCols} columns from ${e.dataset.sources.join(", ")}`,
@@ -89,15 +136,55 @@ export function printTrainSummary(s: TrainSummary): void {
   );
 }
 
-export function runTrain(
-  project: Project,
-  opts: { out?: string; json?: boolean; dataset?: Dataset },
-): Promise<TrainResult> {
-  return trainFromSpec(project.spec, {
+/** The study behind the tuned candidates: budget, outcome and the best trial's values. */
+export function printTuning(t: TuneSummary["tuning"]): void {
+  say();
+  say(bold(`tuning: ${t.sampler}, ${t.trials.length} trials in ${t.seconds.toFixed(1)} s`));
+  say(
+    dim(
+      `  ${t.counts.complete} complete, ${t.counts.pruned} pruned${t.pruner === null ? "" : " (median pruner)"}, ${t.counts.failed} failed; seed ${t.seed}; folds on ${t.threads} thread${t.threads === 1 ? "" : "s"}`,
+    ),
+  );
+  const values = Object.entries(t.best.params)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(", ");
+  say(`  best: trial ${t.best.number} (${t.best.model}) ${t.metric} ${shown(t.best.value)} (cv): ${values}`);
+}
+
+export interface TrainCommandOptions {
+  out?: string;
+  json?: boolean;
+  dataset?: Dataset;
+  /** false: ignore the spec's spaces and train the params as written. */
+  tune?: boolean;
+  /** Tune the spaced models alone (mlship tune) instead of alongside the fixed ones (mlship train). */
+  tuneOnly?: boolean;
+  overrides?: TuneOverrides;
+  jobs?: number;
+  onTrialStart?: (n: number) => Promise<void>;
+  onTrial?: (t: TrialSummary) => Promise<void>;
+}
+
+/** Whether this command tunes: mlship tune always; mlship train when the spec has spaces. */
+export function tunes(project: Project, opts: TrainCommandOptions): boolean {
+  return opts.tuneOnly === true || (opts.tune !== false && hasSpaces(project.spec));
+}
+
+export function runTrain(project: Project, opts: TrainCommandOptions): Promise<TrainResult> {
+  const common = {
     baseDir: project.baseDir,
     ...(opts.dataset ? { dataset: opts.dataset } : {}),
     ...(opts.out ? { artifactPath: resolve(opts.out) } : {}),
     onEvent: reporter(opts.json === true),
+  };
+  if (!tunes(project, opts)) return trainFromSpec(project.spec, common);
+  return tuneFromSpec(project.spec, {
+    ...common,
+    include: opts.tuneOnly ? "tuned" : "all",
+    ...(opts.overrides ? { overrides: opts.overrides } : {}),
+    ...(opts.jobs === undefined ? {} : { jobs: opts.jobs }),
+    ...(opts.onTrial ? { onTrial: opts.onTrial } : {}),
+    ...(opts.onTrialStart ? { onTrialStart: opts.onTrialStart } : {}),
   });
 }
 
@@ -139,16 +226,32 @@ export interface TrackedTraining {
  */
 export async function trainTracked(
   project: Project,
-  opts: { out?: string; json?: boolean; store?: string; dataset?: Dataset },
+  opts: TrainCommandOptions & { store?: string },
 ): Promise<TrackedTraining> {
   const storePath = resolveStorePath({ store: opts.store, baseDir: project.baseDir });
   const store = await openTrainingStore(storePath);
   try {
-    const run = await startTrainingRun(store, project.spec, { specPath: project.specPath });
+    const tuning = tunes(project, opts);
+    const run: ActiveRun = await startTrainingRun(store, project.spec, {
+      specPath: project.specPath,
+      kind: opts.tuneOnly ? "tune" : "train",
+    });
     let trained: { result: TrainResult; artifact: Uint8Array };
     try {
-      const result = await runTrain(project, opts);
+      // Trials are recorded as they end, under the run, so a long study can be watched while it runs.
+      const recorder = tuning ? trialRecorder(run, project.spec.metric.primary) : null;
+      const result = await runTrain(project, {
+        ...opts,
+        ...(recorder
+          ? {
+              onTrialStart: (n: number) => recorder.start(n),
+              onTrial: (t: TrialSummary) => recorder.record(t),
+            }
+          : {}),
+      });
       trained = { result, artifact: readFileSync(result.summary.artifact.path) };
+      const tuned = (result.summary as Partial<TuneSummary>).tuning;
+      if (recorder && tuned) await recordTuning(run, tuned, recorder);
       await recordTraining(run, project.spec, result, trained.artifact);
     } catch (err) {
       // The training's own error is what the user must see; recording the failure is best effort.
@@ -190,34 +293,53 @@ export function registerTrain(program: Command): void {
     .option("-o, --out <file>", "artifact path (default: .mlship/<name>.mlship beside the spec)")
     .option("--store <file>", "tracking store (default: MLSHIP_STORE, else .mlship/store.db beside the spec)")
     .option("--no-track", "do not record the training as a run in the store")
+    .option("--no-tune", "train the params as written even when models have a space (skip tuning)")
     .option("--json", "print the evaluation summary as JSON on stdout (and nothing else there)")
-    .action(async (opts: { spec: string; out?: string; json?: boolean; store?: string; track: boolean }) => {
-      const project = loadProject(opts.spec);
-      if (!opts.track) {
-        const { summary } = await runTrain(project, opts);
-        if (opts.json) printJson(summary);
-        else printTrainSummary(summary);
-        return;
-      }
-      const { result, runId, experimentId, storePath, registration, profile } = await trainTracked(
-        project,
-        opts,
-      );
-      if (opts.json) {
-        printJson({ ...result.summary, runId, experimentId, store: storePath, registration, profile });
-        return;
-      }
-      printTrainSummary(result.summary);
-      say(`tracked as run ${bold(runId)} in experiment "${project.spec.name}" (${storePath})`);
-      say(dim(`  see it with: mlship runs show ${runId}`));
-      say(registration.promoted ? green(registration.message) : registration.message);
-      if (profile) {
-        say(
-          dim(
-            `  reference profile for monitoring: ${profile.features} features, a sample of ${profile.sampleRows} rows, ` +
-              `the holdout's predictions and metrics (mlship monitor profile ${registration.name})`,
-          ),
-        );
-      }
-    });
+    .action(
+      async (opts: {
+        spec: string;
+        out?: string;
+        json?: boolean;
+        store?: string;
+        track: boolean;
+        tune: boolean;
+      }) => {
+        await trainCommand(loadProject(opts.spec), opts);
+      },
+    );
+}
+
+/** What `mlship train` and `mlship tune` do once their options are read. */
+export async function trainCommand(
+  project: Project,
+  opts: TrainCommandOptions & { store?: string; track: boolean },
+): Promise<void> {
+  const printAll = (summary: TrainSummary) => {
+    const tuned = (summary as Partial<TuneSummary>).tuning;
+    if (tuned) printTuning(tuned);
+    printTrainSummary(summary);
+  };
+  if (!opts.track) {
+    const { summary } = await runTrain(project, opts);
+    if (opts.json) printJson(summary);
+    else printAll(summary);
+    return;
+  }
+  const { result, runId, experimentId, storePath, registration, profile } = await trainTracked(project, opts);
+  if (opts.json) {
+    printJson({ ...result.summary, runId, experimentId, store: storePath, registration, profile });
+    return;
+  }
+  printAll(result.summary);
+  say(`tracked as run ${bold(runId)} in experiment "${project.spec.name}" (${storePath})`);
+  say(dim(`  see it with: mlship runs show ${runId}`));
+  say(registration.promoted ? green(registration.message) : registration.message);
+  if (profile) {
+    say(
+      dim(
+        `  reference profile for monitoring: ${profile.features} features, a sample of ${profile.sampleRows} rows, ` +
+          `the holdout's predictions and metrics (mlship monitor profile ${registration.name})`,
+      ),
+    );
+  }
 }

@@ -10,7 +10,8 @@
  */
 import { MlshipError } from "../../core/errors.js";
 import { type Column, categorical, type Frame } from "../../core/frame.js";
-import { lowerIsBetter, type MetricName } from "../../spec/schema.js";
+import { registerMetricScorer } from "../../models/scoring.js";
+import { lowerIsBetter, type MetricName, metricNames } from "../../spec/schema.js";
 import { accuracy, balancedAccuracy, precisionRecallFscore } from "./classification.js";
 import { daviesBouldinScore, type Matrix, silhouetteScore } from "./clustering.js";
 import { encodeLabels, metricError } from "./labels.js";
@@ -211,3 +212,10 @@ export function score(
       return classificationScore(metric, need(yTrue, metric, "the true target"), prediction, options);
   }
 }
+
+// Models that score themselves during fit (early stopping on the spec's metric) use these.
+registerMetricScorer({
+  names: metricNames.filter((m) => m !== "silhouette" && m !== "davies_bouldin"),
+  score: (metric, yTrue, prediction) => score(metric as MetricName, yTrue, prediction),
+  greaterIsBetter: (metric) => greaterIsBetter(metric as MetricName),
+});

@@ -5,7 +5,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Store } from "../../store/index.js";
-import { authEnabled, touchKey, verifyKey } from "./keys.js";
+import type { StoreChanges } from "../changes.js";
+import { KeyCheck } from "./check.js";
+import { touchKey } from "./keys.js";
 import { RateLimiter } from "./limit.js";
 import { requiredRole } from "./policy.js";
 import { allows } from "./roles.js";
@@ -47,7 +49,12 @@ const unauthenticated = (what: string): Refusal => ({
   fix: "send `Authorization: Bearer <key>` with a live key from `mlship keys create` (MLflow clients: set MLFLOW_TRACKING_TOKEN)",
 });
 
-export function registerSecurity(app: FastifyInstance, store: Store, options: SecurityOptions): void {
+export function registerSecurity(
+  app: FastifyInstance,
+  store: Store,
+  changes: StoreChanges,
+  options: SecurityOptions,
+): void {
   const origin = options.corsOrigin;
   if (origin !== undefined) {
     app.addHook("onRequest", async (request, reply) => {
@@ -70,16 +77,30 @@ export function registerSecurity(app: FastifyInstance, store: Store, options: Se
   const perSecond = options.rateLimit ?? defaultRateLimit;
   const limiter = perSecond > 0 ? new RateLimiter(perSecond) : null;
   const touched = new Map<string, number>();
+  const keys = new KeyCheck(store, changes);
+  // By method and route pattern (a bounded set); paths no route matches are worked out each time.
+  const roles = new Map<string, ReturnType<typeof requiredRole>>();
+  const roleOf = (method: string, route: string | undefined, url: string) => {
+    if (route === undefined) return requiredRole(method, url.split("?")[0]);
+    const k = `${method} ${route}`;
+    let role = roles.get(k);
+    if (role === undefined) {
+      role = requiredRole(method, route);
+      roles.set(k, role);
+    }
+    return role;
+  };
   app.addHook("onRequest", async (request, reply) => {
     // The route's pattern, not the raw URL, so "/x/" and "/x" (ignoreTrailingSlash) need the same role.
-    const path = request.routeOptions.url ?? request.url.split("?")[0];
-    const needed = requiredRole(request.method, path);
+    const route = request.routeOptions.url;
+    const needed = roleOf(request.method, route, request.url);
     if (needed === null) return;
+    const path = route ?? request.url.split("?")[0];
     const token = bearer.exec(request.headers.authorization ?? "")?.[1];
-    // A live key proves authentication is on, so the common case costs one read of the store.
-    const key = token === undefined ? null : await verifyKey(store, token);
+    // A live key proves authentication is on.
+    const key = token === undefined ? null : await keys.verify(token);
     if (key === null) {
-      if (!(await authEnabled(store))) return;
+      if (!(await keys.authEnabled())) return;
       const what =
         token === undefined ? "this server needs an API key" : "the API key is unknown, wrong or revoked";
       return refuse(request, reply, unauthenticated(what));

@@ -162,15 +162,35 @@ export async function authEnabled(store: Store): Promise<boolean> {
   return (await store.db.selectFrom("api_keys").select("key_id").limit(1).executeTakeFirst()) !== undefined;
 }
 
+/** A stored key as read for checking: its public fields and the digest of its secret. */
+export type KeyRecord = ApiKey & { secretSha256: Buffer };
+
+/** The id and secret of a string shaped like a key, or null. */
+export function parseKey(presented: string): { id: string; secret: string } | null {
+  const m = keyPattern.exec(presented);
+  return m ? { id: m[1], secret: m[2] } : null;
+}
+
+/** The key with this id, revoked or not, or null. */
+export async function readKey(store: Store, id: string): Promise<KeyRecord | null> {
+  const row = await store.db.selectFrom("api_keys").selectAll().where("key_id", "=", id).executeTakeFirst();
+  return row ? { ...toKey(row), secretSha256: Buffer.from(row.secret_sha256, "hex") } : null;
+}
+
+/** The live key when `secret` is its secret, else null; the same work whether or not the key exists. */
+export function checkSecret(record: KeyRecord | null, secret: string): ApiKey | null {
+  const expected = record?.secretSha256.length === 32 ? record.secretSha256 : decoy;
+  const matches = timingSafeEqual(digest(secret), expected);
+  if (!record || !matches || record.revokedAt !== null) return null;
+  const { secretSha256: _, ...key } = record;
+  return key;
+}
+
 /** The live key a presented string stands for, or null (malformed, unknown, wrong secret or revoked). */
 export async function verifyKey(store: Store, presented: string): Promise<ApiKey | null> {
-  const m = keyPattern.exec(presented);
-  if (!m) return null;
-  const row = await store.db.selectFrom("api_keys").selectAll().where("key_id", "=", m[1]).executeTakeFirst();
-  const expected = row ? Buffer.from(row.secret_sha256, "hex") : decoy;
-  const matches = timingSafeEqual(digest(m[2]), expected.length === 32 ? expected : decoy);
-  if (!row || !matches || row.revoked_at !== null) return null;
-  return toKey(row);
+  const parsed = parseKey(presented);
+  if (!parsed) return null;
+  return checkSecret(await readKey(store, parsed.id), parsed.secret);
 }
 
 export async function touchKey(store: Store, id: string, at: number): Promise<void> {

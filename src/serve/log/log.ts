@@ -18,7 +18,7 @@ import { MlshipError } from "../../core/errors.js";
 import type { Store } from "../../store/index.js";
 import type { PredictionEvent, PredictObserver } from "../predict/observe.js";
 import { loadPiiKey, type PiiHasher, piiHasher, resolvePiiKeyFile } from "./pii.js";
-import { type LogRow, rowsOf } from "./rows.js";
+import { type LogSegment, rowCount, rowsOfSegment, segmentOf, segmentsOfRows } from "./rows.js";
 import { type ReplayResult, Spool } from "./spool.js";
 import { LogWriter } from "./writer.js";
 
@@ -74,7 +74,9 @@ export class PredictionLog implements PredictObserver, QueueDepth {
   private readonly busyTimeoutMs: number;
   private readonly retryAfterSeconds: number;
   private readonly batchWaitMs: number;
-  private queue: LogRow[] = [];
+  private queue: LogSegment[] = [];
+  /** Rows in `queue`. */
+  private queued = 0;
   private inFlight = 0;
   private waiters: Waiter[] = [];
   /** The store failed the last write: batches go to the spool until a replay succeeds. */
@@ -108,7 +110,7 @@ export class PredictionLog implements PredictObserver, QueueDepth {
   }
 
   depth(): number {
-    return this.queue.length + this.inFlight;
+    return this.queued + this.inFlight;
   }
 
   /** Replays what earlier processes left in the spool, then keeps replaying periodically. */
@@ -134,11 +136,11 @@ export class PredictionLog implements PredictObserver, QueueDepth {
   }
 
   scored(event: PredictionEvent): void {
-    const n = event.records.length;
+    const n = event.output.nRows;
     if (this.closed || !this.fits(n)) throw this.full(n);
-    const rows = rowsOf(event, this.hash);
-    for (const r of rows) this.queue.push(r);
-    if (this.queue.length >= this.batchRows) this.flushSoon ??= setImmediate(() => void this.flush());
+    this.queue.push(segmentOf(event, this.hash));
+    this.queued += n;
+    if (this.queued >= this.batchRows) this.flushSoon ??= setImmediate(() => void this.flush());
     else if (this.flushTimer === undefined) {
       this.flushTimer = setTimeout(() => void this.flush(), this.flushMs);
       this.flushTimer.unref();
@@ -187,19 +189,24 @@ export class PredictionLog implements PredictObserver, QueueDepth {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch =
-        this.queue.length <= this.batchRows * 5 ? this.queue : this.queue.slice(0, this.batchRows * 5);
-      this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
-      this.inFlight = batch.length;
+      // Up to five batches' worth of rows per write (whole segments: at least one).
+      let take = 0;
+      let rows = 0;
+      while (
+        take < this.queue.length &&
+        (take === 0 || rows + rowCount(this.queue[take]) <= this.batchRows * 5)
+      )
+        rows += rowCount(this.queue[take++]);
+      const batch = this.queue.splice(0, take);
+      this.queued -= rows;
+      this.inFlight = rows;
       try {
         await this.persist(batch);
       } catch (err) {
         // Neither the store nor the spool took it: keep it in memory, refuse new rows once full.
         this.queue = batch.concat(this.queue);
-        this.log?.error(
-          { err, rows: batch.length },
-          "prediction log: cannot write or spool a batch, holding it",
-        );
+        this.queued += rows;
+        this.log?.error({ err, rows }, "prediction log: cannot write or spool a batch, holding it");
         if (!this.closed) {
           this.flushTimer ??= setTimeout(() => void this.flush(), this.replayMs);
           this.flushTimer.unref();
@@ -216,19 +223,19 @@ export class PredictionLog implements PredictObserver, QueueDepth {
    * To the store, else the spool; while the store is failing, to the spool first, so each flush does
    * not stall on the lock again, and to the store only when the spool fails too.
    */
-  private async persist(batch: LogRow[]): Promise<void> {
+  private async persist(batch: LogSegment[]): Promise<void> {
     const toStore = async () => {
       await this.insert(batch);
       this.degraded = false;
     };
-    const toSpool = () => this.spool.append(batch);
+    const toSpool = () => this.spool.append(batch.flatMap(rowsOfSegment));
     const [first, second] = this.degraded && !this.closed ? [toSpool, toStore] : [toStore, toSpool];
     try {
       await first();
     } catch (err) {
       if (first === toStore) this.degraded = true;
       this.log?.warn(
-        { err, rows: batch.length, spool: this.spool.dir },
+        { err, rows: batch.reduce((n, seg) => n + rowCount(seg), 0), spool: this.spool.dir },
         first === toStore
           ? "prediction log: the store refused a batch; spooling it for replay"
           : "prediction log: cannot spool a batch; trying the store",
@@ -237,9 +244,9 @@ export class PredictionLog implements PredictObserver, QueueDepth {
     }
   }
 
-  private insert(rows: readonly LogRow[]): Promise<void> {
+  private insert(segments: readonly LogSegment[]): Promise<void> {
     return this.writer.insert(
-      rows,
+      segments,
       this.closed ? (this.options.closeBusyTimeoutMs ?? 10_000) : this.busyTimeoutMs,
     );
   }
@@ -247,7 +254,7 @@ export class PredictionLog implements PredictObserver, QueueDepth {
   /** Replays spool files (one replay at a time); failures are logged and retried on the next tick. */
   replay(): Promise<void> {
     this.replaying ??= this.spool
-      .replay((rows) => this.insert(rows))
+      .replay((rows) => this.insert(segmentsOfRows(rows)))
       .then((r: ReplayResult) => {
         this.degraded = false;
         if (r.files > 0)
@@ -275,9 +282,9 @@ export class PredictionLog implements PredictObserver, QueueDepth {
     // The last flush tries the store again (with the store's full lock wait), whatever failed before.
     this.degraded = false;
     await this.flush();
-    if (this.queue.length > 0) {
+    if (this.queued > 0) {
       this.log?.error(
-        { rows: this.queue.length, spool: this.spool.dir },
+        { rows: this.queued, spool: this.spool.dir },
         "prediction log: rows lost at shutdown, neither the store nor the spool would take them",
       );
     }

@@ -1,8 +1,12 @@
 /**
- * A prediction event as prediction_log rows. Done on the request path, so it is one JSON.stringify per
- * row for the common model without a key or PII columns; only models whose spec names them pay for
- * splitting each record.
+ * A prediction event as prediction_log rows, held as one segment: what its rows share (request, model,
+ * time) once, and per row only the texts that differ, so the queue keeps a few strings per row and
+ * the writer thread is sent little more than those. Done on the request path, so it is one
+ * JSON.stringify per row for the common model without a key or PII columns; only models whose spec
+ * names them pay for splitting each record.
  */
+import type { Column, Frame } from "../../core/frame.js";
+import { isClassifier } from "../../core/protocol.js";
 import type { LoadedModel } from "../predict/models.js";
 import type { PredictionEvent } from "../predict/observe.js";
 import type { PiiHasher } from "./pii.js";
@@ -23,6 +27,67 @@ export interface LogRow {
   pii: string | null;
   prediction: string;
   probabilities: string | null;
+}
+
+/** One event's rows: row i is `first + i`, with the i-th entry of each array. */
+export interface LogSegment {
+  request_id: string;
+  model: string;
+  version: number;
+  alias: string | null;
+  fallback: string | null;
+  endpoint: string;
+  at: number;
+  latency_ms: number;
+  first: number;
+  inputs: string[];
+  /** Null when no row has PII fields (or key) outside the features. */
+  pii: Array<string | null> | null;
+  keys: Array<string | null> | null;
+  predictions: string[];
+  probabilities: string[] | null;
+}
+
+export const rowCount = (s: LogSegment): number => s.inputs.length;
+
+/** The segment's rows, as the spool keeps them (one JSON object per line). */
+export function rowsOfSegment(s: LogSegment): LogRow[] {
+  return s.inputs.map((inputs, i) => ({
+    request_id: s.request_id,
+    row_index: s.first + i,
+    model: s.model,
+    version: s.version,
+    alias: s.alias,
+    fallback: s.fallback,
+    endpoint: s.endpoint,
+    at: s.at,
+    latency_ms: s.latency_ms,
+    row_key: s.keys?.[i] ?? null,
+    inputs,
+    pii: s.pii?.[i] ?? null,
+    prediction: s.predictions[i],
+    probabilities: s.probabilities?.[i] ?? null,
+  }));
+}
+
+/** Spooled rows as segments of one row each (a replay is rare, and its rows need not share anything). */
+export function segmentsOfRows(rows: readonly LogRow[]): LogSegment[] {
+  return rows.map((r) => ({
+    request_id: r.request_id,
+    model: r.model,
+    version: r.version,
+    alias: r.alias,
+    fallback: r.fallback,
+    endpoint: r.endpoint,
+    at: r.at,
+    latency_ms: r.latency_ms,
+    first: r.row_index,
+    inputs: [r.inputs],
+    pii: [r.pii],
+    keys: [r.row_key],
+    predictions: [r.prediction],
+    probabilities: r.probabilities === null ? null : [r.probabilities],
+  }));
 }
 
 /** The spec's key column and PII columns, as the artifact carries them. */
@@ -86,33 +151,84 @@ function split(
   };
 }
 
-export function rowsOf(event: PredictionEvent, hash: () => PiiHasher): LogRow[] {
-  const { model, records, scored } = event;
-  const s = sensitive(model);
-  const plain = s.key === undefined && s.pii.size === 0;
-  const isFeature = featureSet(model);
-  const rows = new Array<LogRow>(records.length);
-  for (let i = 0; i < records.length; i++) {
-    const parts = plain
-      ? { inputs: JSON.stringify(records[i]), pii: null, key: null }
-      : split(records[i], s, isFeature, hash);
-    const proba = scored.probabilities?.[i];
-    rows[i] = {
-      request_id: event.requestId,
-      row_index: event.firstRow + i,
-      model: model.name,
-      version: model.version,
-      alias: event.alias ?? null,
-      fallback: event.fallback ?? null,
-      endpoint: event.endpoint,
-      at: event.receivedAt,
-      latency_ms: event.latencyMs,
-      row_key: parts.key,
-      inputs: parts.inputs,
-      pii: parts.pii,
-      prediction: JSON.stringify(scored.predictions[i] ?? null),
-      probabilities: proba === undefined ? null : JSON.stringify(proba),
-    };
+/** JSON.stringify of each row's value of a column (non-finite numbers as null), without a value per row. */
+function jsonTexts(c: Column, n: number): string[] {
+  const out = new Array<string>(n);
+  const num = (x: number) => (Number.isFinite(x) ? String(x) : "null");
+  switch (c.type) {
+    case "numeric":
+      for (let i = 0; i < n; i++) out[i] = num(c.values[i]);
+      break;
+    case "datetime":
+      for (let i = 0; i < n; i++)
+        out[i] = Number.isNaN(c.values[i]) ? "null" : `"${new Date(c.values[i]).toISOString()}"`;
+      break;
+    case "boolean":
+      for (let i = 0; i < n; i++) out[i] = c.values[i] === -1 ? "null" : c.values[i] === 1 ? "true" : "false";
+      break;
+    case "categorical": {
+      const levels = c.levels.map((l) => JSON.stringify(l));
+      for (let i = 0; i < n; i++) out[i] = c.codes[i] < 0 ? "null" : levels[c.codes[i]];
+      break;
+    }
   }
-  return rows;
+  return out;
+}
+
+/** Each row's class probabilities as a JSON object, or undefined for regressors. */
+function probabilityTexts(model: LoadedModel, output: Frame): string[] | undefined {
+  if (!isClassifier(model.model)) return undefined;
+  const classes = model.model.classes.map(String);
+  const columns = classes.map((c) => output.numeric(`proba_${c}`));
+  const keys = classes.map((c, j) => `${j === 0 ? "{" : ","}${JSON.stringify(c)}:`);
+  const out = new Array<string>(output.nRows);
+  for (let i = 0; i < output.nRows; i++) {
+    let text = "";
+    for (let j = 0; j < keys.length; j++) {
+      const p = columns[j][i];
+      text += keys[j] + (Number.isFinite(p) ? String(p) : "null");
+    }
+    out[i] = `${text}}`;
+  }
+  return out;
+}
+
+export function segmentOf(event: PredictionEvent, hash: () => PiiHasher): LogSegment {
+  const { model, output } = event;
+  const s = sensitive(model);
+  const n = output.nRows;
+  let inputs: string[];
+  let pii: Array<string | null> | null = null;
+  let keys: Array<string | null> | null = null;
+  if (s.key === undefined && s.pii.size === 0) {
+    inputs = event.recordsJson?.() ?? event.records.map((r) => JSON.stringify(r));
+  } else {
+    const isFeature = featureSet(model);
+    const records = event.records;
+    inputs = new Array<string>(n);
+    pii = new Array<string | null>(n);
+    keys = new Array<string | null>(n);
+    for (let i = 0; i < n; i++) {
+      const parts = split(records[i], s, isFeature, hash);
+      inputs[i] = parts.inputs;
+      pii[i] = parts.pii;
+      keys[i] = parts.key;
+    }
+  }
+  return {
+    request_id: event.requestId,
+    model: model.name,
+    version: model.version,
+    alias: event.alias ?? null,
+    fallback: event.fallback ?? null,
+    endpoint: event.endpoint,
+    at: event.receivedAt,
+    latency_ms: event.latencyMs,
+    first: event.firstRow,
+    inputs,
+    pii,
+    keys,
+    predictions: jsonTexts(output.column("prediction"), n),
+    probabilities: probabilityTexts(model, output) ?? null,
+  };
 }

@@ -12,22 +12,32 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { storeError } from "../../store/index.js";
-import type { LogRow } from "./rows.js";
+import type { LogRow, LogSegment } from "./rows.js";
 
 const threadCode = `
 const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
-const { path, columns } = workerData;
+const { path, columns, rowsPerStatement } = workerData;
+const width = columns.length;
 let db;
-let insert;
+// Statements of n rows (one per n used: a full one, and the batch's remainder).
+const inserts = new Map();
+function insertOf(n) {
+  let stmt = inserts.get(n);
+  if (!stmt) {
+    const row = "(" + columns.map(() => "?").join(", ") + ")";
+    stmt = db.prepare(
+      "INSERT INTO prediction_log (" + columns.join(", ") + ") VALUES " + Array(n).fill(row).join(", ") +
+        " ON CONFLICT (request_id, row_index) DO NOTHING",
+    );
+    inserts.set(n, stmt);
+  }
+  return stmt;
+}
 function open() {
   db = new Database(path, { fileMustExist: true });
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
-  insert = db.prepare(
-    "INSERT INTO prediction_log (" + columns.join(", ") + ") VALUES (" + columns.map(() => "?").join(", ") +
-      ") ON CONFLICT (request_id, row_index) DO NOTHING",
-  );
 }
 parentPort.on("message", (m) => {
   try {
@@ -45,7 +55,19 @@ parentPort.on("message", (m) => {
     db.pragma("busy_timeout = " + m.busyTimeoutMs);
     db.prepare("BEGIN IMMEDIATE").run();
     try {
-      for (const r of m.rows) insert.run(columns.map((c) => r[c]));
+      let values = [];
+      for (const row of m.rows === "" ? [] : m.rows.split("\u0001")) {
+        const f = row.split("\u0000");
+        // In the order of workerData.columns; see encode() for how each field is written.
+        values.push(f[0], Number(f[1]), f[2], Number(f[3]), f[4] === "" ? null : f[4], JSON.parse(f[5]), f[6],
+          Number(f[7]), Number(f[8]), JSON.parse(f[9]), f[10], f[11] === "" ? null : f[11], f[12],
+          f[13] === "" ? null : f[13]);
+        if (values.length === rowsPerStatement * width) {
+          insertOf(rowsPerStatement).run(values);
+          values = [];
+        }
+      }
+      if (values.length > 0) insertOf(values.length / width).run(values);
       db.prepare("COMMIT").run();
     } catch (err) {
       // After SQLITE_FULL or an I/O error SQLite may already have rolled back.
@@ -76,6 +98,37 @@ const columns: ReadonlyArray<keyof LogRow> = [
   "probabilities",
 ];
 
+/** Rows per INSERT: fewer statements to run, well under SQLite's 32,766 bound variables. */
+const rowsPerStatement = 100;
+
+/**
+ * The segments' rows as one string, which costs one copy to send where the rows' values cost one each:
+ * fields joined by U+0000 and rows by U+0001. JSON text never holds a raw control character, and
+ * neither do request ids, model names, aliases and endpoints; the two fields that might (the key's
+ * value and the fallback reason) are written as JSON. Nulls of the other nullable fields are empty
+ * strings, which none of them can otherwise be.
+ */
+function encode(segments: readonly LogSegment[]): string {
+  const parts: string[] = [];
+  for (const s of segments) {
+    const shared = [
+      s.model,
+      s.version,
+      s.alias ?? "",
+      JSON.stringify(s.fallback),
+      s.endpoint,
+      s.at,
+      s.latency_ms,
+    ].join("\u0000");
+    for (let i = 0; i < s.inputs.length; i++) {
+      parts.push(
+        `${s.request_id}\u0000${s.first + i}\u0000${shared}\u0000${JSON.stringify(s.keys?.[i] ?? null)}\u0000${s.inputs[i]}\u0000${s.pii?.[i] ?? ""}\u0000${s.predictions[i]}\u0000${s.probabilities?.[i] ?? ""}`,
+      );
+    }
+  }
+  return parts.join("\u0001");
+}
+
 interface Pending {
   resolve: (result: unknown) => void;
   reject: (err: unknown) => void;
@@ -97,6 +150,7 @@ export class LogWriter {
         driver: createRequire(import.meta.url).resolve("better-sqlite3"),
         path: this.path,
         columns,
+        rowsPerStatement,
       },
     });
     // Idle, it must not keep a process alive that is otherwise done; a call in flight refs it (call()),
@@ -137,8 +191,8 @@ export class LogWriter {
   }
 
   /** One transaction; rows already present (a replayed batch) are left as they are. */
-  async insert(rows: readonly LogRow[], busyTimeoutMs: number): Promise<void> {
-    await this.call({ rows, busyTimeoutMs });
+  async insert(segments: readonly LogSegment[], busyTimeoutMs: number): Promise<void> {
+    await this.call({ rows: encode(segments), busyTimeoutMs });
   }
 
   /** A pragma on the thread's connection: diagnostics, and tests that make the store full for it. */

@@ -12,13 +12,14 @@
  */
 import { performance } from "node:perf_hooks";
 import { Readable } from "node:stream";
-import type { DatasetSchema } from "../../data/index.js";
+import type { Frame } from "../../core/frame.js";
 import { csvHeader, csvRows, ndjsonRows } from "../../data/index.js";
-import { predictFrame } from "../../evaluate/predict.js";
-import { InputError, passThroughOf, type RowProblem, rowReader } from "./input.js";
+import { parseJson } from "../json.js";
+import { InputError, passThroughOf, type RowProblem, readerOf } from "./input.js";
 import type { LoadedModel } from "./models.js";
 import type { PredictionEvent, PredictObserver } from "./observe.js";
-import { observe, observeWaiting, scoredOf } from "./score.js";
+import { observe, observeWaiting, score } from "./score.js";
+import { type Body, CsvReader, csvRecords, ndjsonLines } from "./text.js";
 
 /** What the observers are told about the request a batch belongs to. */
 export interface BatchRequest {
@@ -36,176 +37,163 @@ export const batchMediaTypes: Record<BatchFormat, string> = {
   ndjson: "application/x-ndjson",
 };
 
-/** CSV records (RFC 4180: quoted fields may hold commas, quotes and newlines) as they arrive. */
-async function* csvRecords(body: AsyncIterable<Buffer | string>): AsyncGenerator<string[]> {
-  let fields: string[] = [];
-  let field = "";
-  let quoted = false;
-  let quoteSeen = false;
-  for await (const chunk of body) {
-    const text = typeof chunk === "string" ? chunk : chunk.toString("utf8");
-    const out: string[][] = [];
-    for (const ch of text) {
-      if (quoted) {
-        if (ch === '"') {
-          quoted = false;
-          quoteSeen = true;
-        } else field += ch;
-        continue;
+/** The items of `batches` regrouped `size` at a time. */
+async function* regroup<T>(batches: AsyncIterable<T[]>, size: number): AsyncGenerator<T[]> {
+  let chunk: T[] = [];
+  for await (const batch of batches) {
+    for (const item of batch) {
+      chunk.push(item);
+      if (chunk.length === size) {
+        yield chunk;
+        chunk = [];
       }
-      if (ch === '"') {
-        // A doubled quote inside a quoted field is one quote.
-        if (quoteSeen) field += '"';
-        quoted = true;
-      } else if (ch === ",") {
-        fields.push(field);
-        field = "";
-      } else if (ch === "\n") {
-        fields.push(field.endsWith("\r") ? field.slice(0, -1) : field);
-        out.push(fields);
-        fields = [];
-        field = "";
-      } else field += ch;
-      quoteSeen = false;
     }
-    yield* out;
   }
-  if (field !== "" || fields.length > 0) yield [...fields, field];
+  if (chunk.length > 0) yield chunk;
 }
 
-async function* lines(body: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
-  let rest = "";
-  for await (const chunk of body) {
-    const parts = (rest + (typeof chunk === "string" ? chunk : chunk.toString("utf8"))).split("\n");
-    rest = parts.pop() ?? "";
-    yield* parts;
-  }
-  yield rest;
-}
-
-async function* ndjsonRecords(body: AsyncIterable<Buffer | string>): AsyncGenerator<Record<string, unknown>> {
-  let row = 0;
-  for await (const line of lines(body)) {
-    if (line.trim() === "") continue;
-    try {
-      yield JSON.parse(line);
-    } catch {
-      throw new InputError([{ row, field: "*", problem: "not a JSON object (NDJSON wants one per line)" }]);
-    }
-    row++;
-  }
-}
-
-async function* csvObjects(
-  body: AsyncIterable<Buffer | string>,
-  inputs: readonly string[],
-  passThrough: readonly string[],
-): AsyncGenerator<Record<string, string>> {
-  let header: string[] | undefined;
-  for await (const rec of csvRecords(body)) {
-    if (header === undefined) {
-      header = rec;
-      checkHeader(header, inputs, passThrough);
-      continue;
-    }
-    if (rec.length === 1 && rec[0] === "") continue;
-    yield Object.fromEntries(header.map((h, j) => [h, rec[j] ?? ""]));
-  }
-}
-
-function checkHeader(
+/** Refuses a header that misses a field of the model or has one it does not know. */
+export function checkHeader(
   header: readonly string[],
   inputs: readonly string[],
   passThrough: readonly string[],
 ): void {
   const have = new Set(header);
   const want = new Set([...inputs, ...passThrough]);
+  const seen = new Set<string>();
   const problems: RowProblem[] = [
     ...inputs.filter((c) => !have.has(c)).map((field) => ({ field, problem: "missing from the CSV header" })),
     ...header
       .filter((c) => !want.has(c))
       .map((field) => ({ field, problem: "not a field of the model's input" })),
+    ...header
+      .filter((c) => seen.size === seen.add(c).size)
+      .map((field) => ({ field, problem: "named twice in the CSV header" })),
   ];
   if (problems.length > 0) throw new InputError(problems);
 }
 
-/** CSV cells (already validated) as the JSON values a client would have sent, for the log. */
-function typedRecords(
-  rows: readonly Record<string, string>[],
-  schema: DatasetSchema,
-): Record<string, unknown>[] {
-  const types = new Map(schema.columns.map((c) => [c.name, c.type]));
-  return rows.map((row) => {
-    const out: Record<string, unknown> = {};
-    for (const [field, text] of Object.entries(row)) {
-      const type = types.get(field);
-      out[field] =
-        text === "" ? null : type === "numeric" ? Number(text) : type === "boolean" ? text === "true" : text;
+/** The CSV header (the first record) and a reader of the rows under it. */
+export async function* csvBatches(
+  loaded: LoadedModel,
+  body: Body,
+): AsyncGenerator<{ reader: CsvReader; rows: string[][] }> {
+  const schema = loaded.artifact.payload.inputSchema;
+  let reader: CsvReader | undefined;
+  for await (const records of csvRecords(body)) {
+    let rows = records;
+    if (reader === undefined) {
+      const header = rows[0];
+      checkHeader(
+        header,
+        schema.columns.map((c) => c.name),
+        passThroughOf(loaded.artifact.payload),
+      );
+      reader = new CsvReader(schema.columns, header);
+      rows = rows.slice(1);
     }
-    return out;
-  });
+    if (rows.length > 0) yield { reader, rows };
+  }
 }
 
-async function* chunks<T>(rows: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
-  let chunk: T[] = [];
-  for await (const r of rows) {
-    chunk.push(r);
-    if (chunk.length === size) {
-      yield chunk;
-      chunk = [];
-    }
+async function* ndjsonRecords(body: Body): AsyncGenerator<unknown[]> {
+  let row = 0;
+  for await (const lines of ndjsonLines(body)) {
+    yield lines.map((line) => {
+      try {
+        return parseJson(line);
+      } catch {
+        throw new InputError([{ row, field: "*", problem: "not a JSON object (NDJSON wants one per line)" }]);
+      } finally {
+        row++;
+      }
+    });
   }
-  if (chunk.length > 0) yield chunk;
+}
+
+/** One chunk of rows: read into the model's Frame, and as the log keeps them, on demand. */
+interface Chunk {
+  rows: number;
+  frame(first: number): Frame;
+  records(): Record<string, unknown>[];
+  recordsJson?(): string[];
+}
+
+async function* chunksOf(
+  loaded: LoadedModel,
+  body: Body,
+  format: BatchFormat,
+  chunkRows: number,
+): AsyncGenerator<Chunk> {
+  if (format === "csv") {
+    let reader: CsvReader | undefined;
+    const rows = (async function* () {
+      for await (const batch of csvBatches(loaded, body)) {
+        reader = batch.reader;
+        yield batch.rows;
+      }
+    })();
+    for await (const chunk of regroup(rows, chunkRows)) {
+      const r = reader!;
+      yield {
+        rows: chunk.length,
+        frame: (first) => r.frame(chunk, first),
+        records: () => r.records(chunk),
+        recordsJson: () => r.recordsJson(chunk),
+      };
+    }
+    return;
+  }
+  const reader = readerOf(loaded);
+  for await (const chunk of regroup(ndjsonRecords(body), chunkRows)) {
+    const records = chunk as Record<string, unknown>[];
+    yield { rows: chunk.length, frame: (first) => reader.frame(records, first), records: () => records };
+  }
 }
 
 async function* scored(
   loaded: LoadedModel,
-  body: AsyncIterable<Buffer | string>,
+  body: Body,
   format: BatchFormat,
   chunkRows: number,
   request: BatchRequest,
 ): AsyncGenerator<string> {
-  const schema = loaded.artifact.payload.inputSchema;
-  const passThrough = passThroughOf(loaded.artifact.payload);
-  const reader = rowReader(schema, { text: format === "csv", passThrough });
-  const rows =
-    format === "csv"
-      ? csvObjects(
-          body,
-          schema.columns.map((c) => c.name),
-          passThrough,
-        )
-      : ndjsonRecords(body);
   let first = 0;
-  for await (const chunk of chunks<Record<string, unknown>>(rows, chunkRows)) {
+  for await (const chunk of chunksOf(loaded, body, format, chunkRows)) {
     const started = performance.now();
-    const out = predictFrame(loaded.model, reader.frame(chunk, first));
+    const output = score(loaded, chunk.frame(first), first);
     if (request.observers.length > 0) {
+      let records: Record<string, unknown>[] | undefined;
       const event: PredictionEvent = {
         requestId: request.requestId,
         endpoint: "batch",
         model: loaded,
         ...(request.alias === undefined ? {} : { alias: request.alias }),
         ...(request.fallback === undefined ? {} : { fallback: request.fallback }),
-        records: format === "csv" ? typedRecords(chunk as Record<string, string>[], schema) : chunk,
+        // Made only if an observer asks (the log does for models with key or PII fields).
+        get records() {
+          records ??= chunk.records();
+          return records;
+        },
+        ...(chunk.recordsJson ? { recordsJson: chunk.recordsJson } : {}),
         firstRow: first,
-        scored: scoredOf(loaded, out),
+        output,
         latencyMs: performance.now() - started,
         receivedAt: request.receivedAt,
       };
       if (first === 0) observe(request.observers, event);
       else await observeWaiting(request.observers, event);
     }
-    if (format === "csv") yield (first === 0 ? csvHeader(out.names) : "") + csvRows(out);
-    else yield ndjsonRows(out);
-    first += chunk.length;
+    if (format === "csv") yield (first === 0 ? csvHeader(output.names) : "") + csvRows(output);
+    else yield ndjsonRows(output);
+    first += chunk.rows;
   }
 }
 
 /** The scored stream, its first chunk already computed (so input errors in it are thrown here). */
 export async function scoreBatch(
   loaded: LoadedModel,
-  body: AsyncIterable<Buffer | string>,
+  body: Body,
   format: BatchFormat,
   chunkRows: number,
   request: BatchRequest,

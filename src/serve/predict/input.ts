@@ -12,6 +12,7 @@ import { MlshipError } from "../../core/errors.js";
 import { type Column, type ColumnType, Frame } from "../../core/frame.js";
 import type { DatasetSchema } from "../../data/index.js";
 import { encodeStrings, parseIsoDate } from "../../data/index.js";
+import type { LoadedModel } from "./models.js";
 
 export interface RowProblem {
   /** 0-based row of the request (of the whole stream for batches); absent for the header of a CSV. */
@@ -21,7 +22,7 @@ export interface RowProblem {
 }
 
 /** Listed in a 400; the count says how many there were in all. */
-const shownProblems = 100;
+export const shownProblems = 100;
 
 export class InputError extends MlshipError {
   constructor(
@@ -73,12 +74,26 @@ function textCell(type: ColumnType): Cell {
   };
 }
 
-const expected: Record<ColumnType, string> = {
+export const expected: Record<ColumnType, string> = {
   numeric: "a finite number",
   boolean: "true or false",
   categorical: "a string",
   datetime: "an ISO 8601 date or timestamp",
 };
+
+/** A value a client sent, as a problem quotes it: JSON, cut short, whatever its size or depth. */
+export function shown(value: unknown): string {
+  const limit = 80;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(typeof value === "string" && value.length > limit ? value.slice(0, limit) : value);
+  } catch {
+    // Nested deeper than the stack allows.
+    return "a value nested too deeply to show";
+  }
+  if (text === undefined) return String(value);
+  return text.length > limit ? `${text.slice(0, limit)}...` : text;
+}
 
 export interface RowReader {
   /** The rows as the model's Frame; throws InputError listing every problem. */
@@ -98,6 +113,10 @@ const plainValue = (v: unknown): boolean =>
   typeof v === "boolean" ||
   (typeof v === "number" && Number.isFinite(v));
 
+/**
+ * Reads rows in one pass that builds the columns as it goes; at the first thing wrong it stops and
+ * goes over the rows again, listing every problem, so valid rows (nearly all) pay for no bookkeeping.
+ */
 export function rowReader(
   schema: DatasetSchema,
   options: { text?: boolean; passThrough?: readonly string[] } = {},
@@ -109,69 +128,117 @@ export function rowReader(
   }));
   const known = new Set(columns.map((c) => c.name));
   const passThrough = new Set(options.passThrough ?? []);
+
+  const problemsOf = (rows: readonly Record<string, unknown>[], firstRow: number): InputError => {
+    const problems: RowProblem[] = [];
+    let total = 0;
+    const note = (p: RowProblem) => {
+      total++;
+      if (problems.length < shownProblems) problems.push(p);
+    };
+    rows.forEach((record, i) => {
+      const row = firstRow + i;
+      if (typeof record !== "object" || record === null || Array.isArray(record)) {
+        note({ row, field: "*", problem: "a row must be an object of field values" });
+        return;
+      }
+      for (const c of columns) {
+        if (!Object.hasOwn(record, c.name)) {
+          note({ row, field: c.name, problem: "missing (send null for a missing value)" });
+        } else if (c.cell(record[c.name]) === undefined) {
+          note({ row, field: c.name, problem: `expected ${expected[c.type]}, got ${shown(record[c.name])}` });
+        }
+      }
+      for (const key of Object.keys(record)) {
+        if (known.has(key)) continue;
+        if (!passThrough.has(key)) note({ row, field: key, problem: "not a field of the model's input" });
+        else if (!plainValue(record[key])) {
+          note({
+            row,
+            field: key,
+            problem: `the spec's key and PII fields must be a string, a finite number, true, false or null, got ${shown(record[key])}`,
+          });
+        }
+      }
+    });
+    return new InputError(problems, total);
+  };
+
   return {
     frame(rows, firstRow = 0) {
-      const problems: RowProblem[] = [];
-      let total = 0;
-      const note = (p: RowProblem) => {
-        total++;
-        if (problems.length < shownProblems) problems.push(p);
-      };
-      const values = columns.map(() => new Array<unknown>(rows.length));
-      rows.forEach((record, i) => {
-        const row = firstRow + i;
-        if (typeof record !== "object" || record === null || Array.isArray(record)) {
-          note({ row, field: "*", problem: "a row must be an object of field values" });
-          return;
+      const n = rows.length;
+      const sinks = columns.map((c) => sinkOf(c.type, n));
+      for (let i = 0; i < n; i++) {
+        const record = rows[i];
+        if (typeof record !== "object" || record === null || Array.isArray(record))
+          throw problemsOf(rows, firstRow);
+        // Every field known (or passed through as a plain value) and as many as the columns: none missing.
+        let fields = 0;
+        for (const key in record) {
+          if (known.has(key)) fields++;
+          else if (!passThrough.has(key) || !plainValue(record[key])) throw problemsOf(rows, firstRow);
         }
-        columns.forEach((c, j) => {
-          if (!Object.hasOwn(record, c.name)) {
-            note({ row, field: c.name, problem: "missing (send null for a missing value)" });
-            return;
-          }
-          const v = c.cell(record[c.name]);
-          if (v === undefined) {
-            note({
-              row,
-              field: c.name,
-              problem: `expected ${expected[c.type]}, got ${JSON.stringify(record[c.name])}`,
-            });
-          }
-          values[j][i] = v;
-        });
-        for (const key of Object.keys(record)) {
-          if (known.has(key)) continue;
-          if (!passThrough.has(key)) note({ row, field: key, problem: "not a field of the model's input" });
-          else if (!plainValue(record[key])) {
-            note({
-              row,
-              field: key,
-              problem: `the spec's key and PII fields must be a string, a finite number, true, false or null, got ${JSON.stringify(record[key])}`,
-            });
-          }
+        if (fields !== columns.length) throw problemsOf(rows, firstRow);
+        for (let j = 0; j < columns.length; j++) {
+          const v = columns[j].cell(record[columns[j].name]);
+          if (v === undefined) throw problemsOf(rows, firstRow);
+          sinks[j].values[i] = v === null ? sinks[j].missing : (v as never);
         }
-      });
-      if (total > 0) throw new InputError(problems, total);
+      }
       return new Frame(
-        columns.map((c, j) => [c.name, toColumn(c.type, values[j])]),
-        rows.length,
+        columns.map((c, j) => [c.name, toColumn(c.type, sinks[j].values)]),
+        n,
       );
     },
   };
 }
 
-function toColumn(type: ColumnType, values: unknown[]): Column {
+interface Sink {
+  values: Float64Array | Int8Array | Array<string | null>;
+  missing: number | null;
+}
+
+function sinkOf(type: ColumnType, n: number): Sink {
   switch (type) {
     case "numeric":
     case "datetime":
-      return { type, values: Float64Array.from(values, (v) => (v === null ? Number.NaN : (v as number))) };
+      return { values: new Float64Array(n), missing: Number.NaN };
     case "boolean":
-      return { type, values: Int8Array.from(values, (v) => (v === null ? -1 : v ? 1 : 0)) };
+      return { values: new Int8Array(n), missing: -1 };
+    case "categorical":
+      return { values: new Array<string | null>(n), missing: null };
+  }
+}
+
+function toColumn(type: ColumnType, values: Sink["values"]): Column {
+  switch (type) {
+    case "numeric":
+    case "datetime":
+      return { type, values: values as Float64Array };
+    case "boolean":
+      return { type, values: values as Int8Array };
     case "categorical": {
       const { codes, levels } = encodeStrings(values as Array<string | null>);
       return { type, codes, levels };
     }
   }
+}
+
+const readers = new WeakMap<LoadedModel, { json?: RowReader; text?: RowReader }>();
+
+/** The reader of a loaded model's rows (JSON values, or CSV text), built once per model. */
+export function readerOf(model: LoadedModel, format: "json" | "text" = "json"): RowReader {
+  let byFormat = readers.get(model);
+  if (byFormat === undefined) {
+    byFormat = {};
+    readers.set(model, byFormat);
+  }
+  const payload = model.artifact.payload;
+  byFormat[format] ??= rowReader(payload.inputSchema, {
+    text: format === "text",
+    passThrough: passThroughOf(payload),
+  });
+  return byFormat[format];
 }
 
 /** `{"columns": [...], "data": [[...]]}` as records, refusing rows of the wrong length by row. */

@@ -8,10 +8,14 @@ import { performance } from "node:perf_hooks";
 import type { FastifyInstance } from "fastify";
 import { MlshipError } from "../../core/errors.js";
 import { translate } from "../errors.js";
-import { InputError, passThroughOf, recordsFromSplit, rowReader } from "./input.js";
-import type { ModelHost } from "./models.js";
+import { batchMediaTypes, csvBatches } from "./batch.js";
+import { InputError, recordsFromSplit } from "./input.js";
+import type { LoadedModel, ModelHost } from "./models.js";
+import type { PredictionEvent } from "./observe.js";
 import { defaultMaxRows, type PredictOptions } from "./routes.js";
-import { observe, score } from "./score.js";
+import { observe, predictionsJson, score } from "./score.js";
+import type { CsvReader } from "./text.js";
+import { TogetherScorer } from "./together.js";
 
 const formats = ["dataframe_split", "dataframe_records", "instances", "inputs"] as const;
 
@@ -64,6 +68,7 @@ const mlflowCodes: Record<number, string> = {
 export function registerInvocations(host: ModelHost, options: PredictOptions = {}) {
   const maxRows = options.maxRows ?? defaultMaxRows;
   const observers = options.observers ?? [];
+  const scorer = options.scorer ?? new TogetherScorer();
   return async (app: FastifyInstance) => {
     app.setErrorHandler((err, request, reply) => {
       const t = translate(err, request.id);
@@ -97,46 +102,97 @@ export function registerInvocations(host: ModelHost, options: PredictOptions = {
         return reply.type("application/json").send("\n");
       },
     );
+    // MLflow's scoring server also takes CSV (with a header), which it reads whole; so does this one,
+    // within the body limit, and answers JSON.
+    app.addContentTypeParser(batchMediaTypes.csv, { parseAs: "string" }, (_request, body, done) =>
+      done(null, new CsvText(body as string)),
+    );
     app.post(
       "/invocations",
       {
         schema: {
           tags: ["predict"],
           summary: "MLflow scoring protocol, on the default model",
+          description:
+            "A JSON body with exactly one of dataframe_split, dataframe_records, instances or inputs, or a " +
+            "text/csv body with a header row.",
           body: { type: "object" },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const receivedAt = Date.now();
         const started = performance.now();
         const served = await defaultModel();
         const { model } = served;
-        const records = recordsOf(request.body as Record<string, unknown>);
-        if (records.length > maxRows) {
-          throw new MlshipError({
-            what: `${records.length} rows, at most ${maxRows} per request`,
-            code: "E_INVALID_TOO_MANY_ROWS",
-          });
-        }
-        const payload = model.artifact.payload;
-        const scored = score(
-          model,
-          rowReader(payload.inputSchema, { passThrough: passThroughOf(payload) }).frame(records),
-        );
+        const input: Pick<PredictionEvent, "records" | "recordsJson" | "output"> =
+          request.body instanceof CsvText
+            ? await csvInput(model, request.body.text, maxRows)
+            : await jsonInput(scorer, model, request.body as Record<string, unknown>, maxRows);
+        const { output } = input;
         observe(observers, {
           requestId: request.id,
           endpoint: "invocations",
           model,
           ...(served.alias === undefined ? {} : { alias: served.alias }),
           ...(served.fallbackReason === undefined ? {} : { fallback: served.fallbackReason }),
-          records,
+          get records() {
+            return input.records;
+          },
+          ...(input.recordsJson ? { recordsJson: input.recordsJson } : {}),
           firstRow: 0,
-          scored,
+          output,
           latencyMs: performance.now() - started,
           receivedAt,
         });
-        return { predictions: scored.predictions };
+        reply.header("x-mlship-model-version", String(model.version));
+        return reply
+          .type("application/json; charset=utf-8")
+          .send(`{${predictionsJson(model, output, { probabilities: false })}}`);
       },
     );
+  };
+}
+
+/** A text/csv body, read whole. */
+class CsvText {
+  constructor(readonly text: string) {}
+}
+
+function tooMany(n: number, max: number): MlshipError {
+  return new MlshipError({
+    what: `${n} rows, at most ${max} per request`,
+    fix: "split the rows over several requests, or score a file with POST /v1/models/{name}/predict as CSV",
+    code: "E_INVALID_TOO_MANY_ROWS",
+  });
+}
+
+async function jsonInput(
+  scorer: TogetherScorer,
+  model: LoadedModel,
+  body: Record<string, unknown>,
+  maxRows: number,
+) {
+  const records = recordsOf(body);
+  if (records.length > maxRows) throw tooMany(records.length, maxRows);
+  return { records, output: await scorer.score(model, records) };
+}
+
+async function csvInput(model: LoadedModel, text: string, maxRows: number) {
+  let reader: CsvReader | undefined;
+  const rows: string[][] = [];
+  for await (const batch of csvBatches(model, [text])) {
+    reader = batch.reader;
+    for (const r of batch.rows) rows.push(r);
+    if (rows.length > maxRows) throw tooMany(rows.length, maxRows);
+  }
+  if (reader === undefined) throw badInput("the CSV body has no header row");
+  const r = reader;
+  const output = score(model, r.frame(rows, 0));
+  return {
+    get records() {
+      return r.records(rows);
+    },
+    recordsJson: () => r.recordsJson(rows),
+    output,
   };
 }

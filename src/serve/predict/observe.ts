@@ -3,8 +3,8 @@
  * every row, the metrics count them. Observers run before the answer is sent, so one that cannot take
  * the prediction (a full log queue) refuses the request instead of letting it go unrecorded.
  */
+import type { Frame } from "../../core/frame.js";
 import type { LoadedModel } from "./models.js";
-import type { Scored } from "./score.js";
 
 export type PredictEndpoint = "predict" | "invocations" | "batch";
 
@@ -18,9 +18,12 @@ export interface PredictionEvent {
   fallback?: string;
   /** The rows scored, as the client sent them (a batch reports one event per chunk). */
   records: readonly Record<string, unknown>[];
+  /** The same rows as JSON text, when the endpoint can write it more cheaply than JSON.stringify (CSV). */
+  recordsJson?: () => string[];
   /** 0-based index of records[0] within the request (non-zero for later chunks of a batch). */
   firstRow: number;
-  scored: Scored;
+  /** The model's output for these rows: `prediction`, and `proba_<class>` per class for classifiers. */
+  output: Frame;
   /** Time spent validating and scoring these rows. */
   latencyMs: number;
   /** Epoch milliseconds when the request arrived. */

@@ -3,15 +3,17 @@
  * `/v1/models/{name}/schema`, MLflow's `/invocations` and `/ping` for the default model, and `/readyz`.
  */
 import { performance } from "node:perf_hooks";
+import type { Readable } from "node:stream";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { MlshipError } from "../../core/errors.js";
 import { translate } from "../errors.js";
 import { type BatchFormat, batchMediaTypes, scoreBatch } from "./batch.js";
-import { passThroughOf, recordsFromSplit, rowReader } from "./input.js";
+import { recordsFromSplit } from "./input.js";
 import type { ModelHost, Served } from "./models.js";
 import type { PredictObserver } from "./observe.js";
 import { jsonSchemaOf } from "./schema.js";
-import { observe, score } from "./score.js";
+import { observe, predictionsJson } from "./score.js";
+import { TogetherScorer } from "./together.js";
 
 export interface PredictOptions {
   /** Most rows one JSON request may hold; batches (CSV, NDJSON) stream and have no limit. */
@@ -20,6 +22,8 @@ export interface PredictOptions {
   chunkRows?: number;
   /** Told of every scored row before it is answered (the prediction log, the metrics). */
   observers?: readonly PredictObserver[];
+  /** Scores the JSON requests that arrive together in one pass; one per server. */
+  scorer?: TogetherScorer;
 }
 
 /** An error listing problems one by one (input rows, feedback labels), each kept in the 400 body. */
@@ -86,6 +90,7 @@ export function registerPredict(host: ModelHost, options: PredictOptions = {}) {
   const maxRows = options.maxRows ?? defaultMaxRows;
   const chunkRows = options.chunkRows ?? 1000;
   const observers = options.observers ?? [];
+  const scorer = options.scorer ?? new TogetherScorer();
 
   const answer = async (served: Served, request: FastifyRequest, reply: FastifyReply) => {
     const receivedAt = Date.now();
@@ -98,19 +103,26 @@ export function registerPredict(host: ModelHost, options: PredictOptions = {}) {
     };
     const format = batchFormat(request);
     if (format) {
-      const stream = await scoreBatch(model, request.body as AsyncIterable<Buffer>, format, chunkRows, {
-        requestId: request.id,
-        receivedAt,
-        observers,
-        ...named,
-      });
+      // Read without destroying the request when reading stops early (a 400 in the first chunk); the
+      // rest of the body is then discarded, so the connection stays usable for the client's next request.
+      const raw = request.body as Readable;
+      let stream: Readable;
+      try {
+        stream = await scoreBatch(model, raw.iterator({ destroyOnReturn: false }), format, chunkRows, {
+          requestId: request.id,
+          receivedAt,
+          observers,
+          ...named,
+        });
+      } catch (err) {
+        raw.resume();
+        throw err;
+      }
       return reply.type(batchMediaTypes[format]).send(stream);
     }
     const records = recordsOf(request.body as Record<string, unknown>);
     if (records.length > maxRows) throw tooMany(records.length, maxRows);
-    const payload = model.artifact.payload;
-    const X = rowReader(payload.inputSchema, { passThrough: passThroughOf(payload) }).frame(records);
-    const scored = score(model, X);
+    const output = await scorer.score(model, records);
     observe(observers, {
       requestId: request.id,
       endpoint: "predict",
@@ -118,15 +130,15 @@ export function registerPredict(host: ModelHost, options: PredictOptions = {}) {
       ...named,
       records,
       firstRow: 0,
-      scored,
+      output,
       latencyMs: performance.now() - started,
       receivedAt,
     });
-    return {
-      model: { name: model.name, version: model.version, ...named },
-      requestId: request.id,
-      ...scored,
-    };
+    return reply
+      .type("application/json; charset=utf-8")
+      .send(
+        `{"model":${JSON.stringify({ name: model.name, version: model.version, ...named })},"requestId":${JSON.stringify(request.id)},${predictionsJson(model, output)}}`,
+      );
   };
 
   return async (app: FastifyInstance) => {
