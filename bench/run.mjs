@@ -281,6 +281,43 @@ const benchmarks = {
       "nunique rule via pandas in the preset. Features 0-7 and categorical 0-1 are shifted, so 10 drift " +
       "by design; KS also flags about 5% of the 40 unshifted numeric features at p < 0.05.",
   },
+  monitor: {
+    title: "monitor: drift of the latest 100,000 and 1,000,000 logged predictions against the training data",
+    ours: ["monitor.mjs"],
+    peer: {
+      script: "monitor.peer.py",
+      modules: ["scipy", "pandas"],
+      name: "sqlite3 + json + pandas + scipy",
+    },
+    prepare: () => {
+      if (!existsSync(`${here}data/monitor/meta.json`))
+        execFileSync("node", [`${here}monitor-data.mjs`], { stdio: "inherit" });
+    },
+    rows: [
+      time("drift100kS", "100,000-row window: read from the log + every feature's test, wall (s)"),
+      time("drift100kCpuS", "100,000-row window: CPU time (s)", noSlowerThanPeer),
+      score("drifted100k", "100,000-row window: features drifted", sameAsPeer),
+      time("drift1MS", "1,000,000-row window: wall (s)"),
+      time("drift1MCpuS", "1,000,000-row window: CPU time (s)", noSlowerThanPeer),
+      score("drifted1M", "1,000,000-row window: features drifted", sameAsPeer),
+      most("rowsPerS", "1,000,000-row window: rows read and tested per second"),
+      time(
+        "check100kS",
+        "full check of 100,000 rows (drift, prediction drift, performance on 100,000 labels), wall (s)",
+      ),
+      time("check100kCpuS", "full check: CPU time (s)"),
+      time("reportS", "HTML report of a 10,000-row window, 12 windows of history (s)"),
+    ],
+    note:
+      "bench/monitor-data.mjs trains the churn example's logistic regression with `mlship train` and writes " +
+      "1,000,000 prediction-log rows as the server does (the 7,043 customers cycled, the last 200,000 after a " +
+      "price rise, the last 100,000 labelled). mlship: readWindow (chunks of 5,000 rows, one JSON.parse per chunk, " +
+      "typed arrays) and the drift tests against the version's reference profile (its sample is the whole " +
+      "training set here); one process, one thread. Peer: bench/monitor.peer.py reads the same window with " +
+      "sqlite3, json.loads per row into a pandas DataFrame, then Evidently's default tests with scipy against " +
+      "the training CSV. Both flag monthly_charges and tenure. The full check adds prediction drift and, on " +
+      "100,000 labels, Wilson, DeLong and 500-resample bootstrap intervals with their tests (no peer).",
+  },
   tune: {
     title:
       "tune: 50 TPE vs 50 random trials on churn (HistGradientBoostingClassifier) and Ames (HistGradientBoostingRegressor)",
