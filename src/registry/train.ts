@@ -42,6 +42,11 @@ export interface RegisterTrainedOptions {
   artifact: Uint8Array;
   summary: TrainSummary;
   actor: string;
+  /**
+   * Overrides the spec's registry.promote (automatic retraining registers its challenger with "never"
+   * and decides on live data), with the reason recorded for "never" and the version's source tag.
+   */
+  promote?: { mode: "never" | "ifBetter"; reason?: string; source?: string };
 }
 
 const fmt = (x: number | null) => (x === null || Number.isNaN(x) ? "n/a" : String(Number(x.toFixed(4))));
@@ -52,6 +57,7 @@ export async function registerTrainedModel(
 ): Promise<TrainRegistration> {
   const { spec, summary, actor } = options;
   const name = spec.registry.model ?? spec.name;
+  const mode = options.promote?.mode ?? spec.registry.promote;
   const evaluation = evaluationFromSummary(summary, spec.constraints);
   const v = await createModelVersion(store, {
     name,
@@ -59,7 +65,7 @@ export async function registerTrainedModel(
     runId: options.runId,
     dataFingerprint: summary.data.fingerprint,
     evaluation,
-    tags: { "mlship.model": summary.best, "mlship.source": "mlship train" },
+    tags: { "mlship.model": summary.best, "mlship.source": options.promote?.source ?? "mlship train" },
     actor,
   });
   const metric = summary.metric.primary;
@@ -82,7 +88,7 @@ export async function registerTrainedModel(
       version: v.version,
       metric,
       score,
-      promote: spec.registry.promote,
+      promote: mode,
       promoted,
       champion: { before, after, score: championScore },
       reason,
@@ -90,7 +96,8 @@ export async function registerTrainedModel(
     };
   };
 
-  if (spec.registry.promote === "never") return decide(false, "the spec's registry.promote is never");
+  if (mode === "never")
+    return decide(false, options.promote?.reason ?? "the spec's registry.promote is never");
   const failures = championFailures(evaluation, criteriaFromSpec(spec));
   if (failures.length > 0) return decide(false, failures.join("; "));
   const direction = summary.metric.direction;

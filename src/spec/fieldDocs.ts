@@ -100,4 +100,42 @@ export const fieldDocs = {
   "monitoring.webhook.tokenEnv":
     "Environment variable holding a token sent as `Authorization: Bearer <token>`.",
   "monitoring.every": "How often the server checks its models, e.g. 1m.",
+  retraining:
+    "Automatic retraining by `mlship watch`: what triggers it, the data a challenger trains on, how it is compared with the champion, and the guard period after a promotion.",
+  "retraining.on":
+    "Triggers; any one that fires starts a retraining: drift | performanceDrop | schedule | newLabels.",
+  "retraining.on.drift":
+    "true: dataset drift as monitoring.drift.share defines it; {share: 0.2}: that share of features drifted; {features: [a, b]}: any of these drifted.",
+  "retraining.on.performanceDrop":
+    "true: the primary metric on labelled predictions is significantly below the holdout's (concept drift); {minDrop: 0.02}: and by at least that much.",
+  "retraining.on.schedule":
+    'A cron pattern (5 fields, or 6 with seconds), e.g. "0 3 * * 1" for Mondays at 03:00.',
+  "retraining.on.newLabels": "Retrain after this many predictions were labelled since the last retraining.",
+  "retraining.timezone": 'The schedule\'s time zone, an IANA name such as "Europe/Paris"; default UTC.',
+  "retraining.every": "How often `mlship watch` checks the triggers; default monitoring.every.",
+  "retraining.cooldown": "No retraining starts sooner than this after the previous one, e.g. 6h.",
+  "retraining.data": "What a challenger trains on: the spec's sources and labelled prediction-log rows.",
+  "retraining.data.sources": "Include the spec's data sources (as `mlship train` reads them).",
+  "retraining.data.log":
+    "Include labelled prediction-log rows (the logged inputs joined with their feedback labels), older than the evaluation window.",
+  "retraining.data.maxLogRows": "At most this many labelled log rows (the latest) are added.",
+  "retraining.evaluation":
+    "The latest labelled predictions, kept out of the challenger's training, on which champion and challenger are both scored.",
+  "retraining.evaluation.rows": "How many of the latest labelled predictions form the evaluation window.",
+  "retraining.evaluation.minRows": "Fewer labelled rows than this: no comparison and no promotion.",
+  "retraining.promotion": "When a challenger replaces the champion.",
+  "retraining.promotion.margin":
+    "The challenger must beat the champion on the evaluation window by at least this much, in the primary metric's units.",
+  "retraining.promotion.alpha":
+    "And a one-sided paired test (DeLong for ROC AUC, McNemar for accuracy, bootstrap otherwise) must find it better at this significance.",
+  "retraining.guard":
+    "After a promotion, the new champion is compared with the old one on the predictions labelled meanwhile; a worse one is rolled back.",
+  "retraining.guard.period": "How long the guard lasts after a promotion, e.g. 24h.",
+  "retraining.guard.rows":
+    "The guard is judged as soon as this many labelled rows were served by the new champion.",
+  "retraining.guard.minRows":
+    "Fewer labelled rows than this when the period ends: not judged, and the new champion stays.",
+  "retraining.guard.alpha":
+    "Roll back when the old champion is better at this significance (one-sided paired test).",
+  "retraining.guard.rollback": "false: record a worse new champion but leave it in place.",
 } as const;

@@ -2,6 +2,7 @@
  * The shape of `mlship.yaml`: a business objective turned into a data problem. Defaults live here so
  * that a minimal spec is enough and every later stage reads one fully-resolved object.
  */
+import { Cron } from "croner";
 import { z } from "zod";
 import { didYouMean } from "./suggest.js";
 
@@ -379,6 +380,157 @@ export const monitoringSchema = z
   })
   .strict();
 
+/** A cron pattern croner accepts (5 fields, or 6 with seconds), in `timezone`; why not, when it does not. */
+export function cronProblem(pattern: string, timezone?: string): string | null {
+  try {
+    new Cron(pattern, { paused: true, ...(timezone ? { timezone } : {}) }).nextRun();
+    return null;
+  } catch (err) {
+    const text = err instanceof Error ? err.message : String(err);
+    return text.replace(/^Cron(Pattern|Date): /, "").replace(/\. Original error:.*$/s, "");
+  }
+}
+
+const retrainingSchema = z
+  .object({
+    /** What starts a retraining; any one trigger that fires is enough. */
+    on: z
+      .object({
+        /** true: the monitoring's dataset drift (drift.share); or a share of its own, or named features. */
+        drift: z
+          .union([
+            z.boolean(),
+            z
+              .object({
+                share: z.number().gt(0).max(1).optional(),
+                features: z.array(z.string().min(1)).min(1).optional(),
+              })
+              .strict(),
+          ])
+          .optional(),
+        /** true: the primary metric significantly below the holdout (concept drift); minDrop: and by this much. */
+        performanceDrop: z
+          .union([z.boolean(), z.object({ minDrop: z.number().min(0).default(0) }).strict()])
+          .optional(),
+        /** A cron pattern (croner: "0 3 * * 1" is Mondays at 03:00), in `timezone`. */
+        schedule: z.string().min(1).optional(),
+        /** After this many predictions were labelled since the last retraining. */
+        newLabels: z.number().int().min(1).optional(),
+      })
+      .strict(),
+    /** The schedule's time zone (IANA name); default UTC. */
+    timezone: z.string().min(1).default("UTC"),
+    /** How often `mlship watch` looks; default monitoring.every. */
+    every: duration.optional(),
+    /** No retraining starts sooner than this after the last one began. */
+    cooldown: duration.default("1h"),
+    data: z
+      .object({
+        /** Train on the spec's data sources, as `mlship train` does. */
+        sources: z.boolean().default(true),
+        /** Add the labelled prediction-log rows older than the evaluation window. */
+        log: z.boolean().default(true),
+        /** At most this many (the latest) labelled log rows are added. */
+        maxLogRows: z.number().int().min(1).max(10_000_000).default(100_000),
+      })
+      .strict()
+      .default({ sources: true, log: true, maxLogRows: 100_000 }),
+    /** Champion and challenger are both scored on the latest labelled predictions, kept out of training. */
+    evaluation: z
+      .object({
+        rows: z.number().int().min(1).max(1_000_000).default(500),
+        /** Fewer labelled rows than this: no comparison, no promotion. */
+        minRows: z.number().int().min(1).default(200),
+      })
+      .strict()
+      .default({ rows: 500, minRows: 200 }),
+    promotion: z
+      .object({
+        /** The challenger must beat the champion by at least this much, in the primary metric's units. */
+        margin: z.number().min(0).default(0.01),
+        /** And the one-sided paired test must find it better at this significance. */
+        alpha: z.number().gt(0).lt(1).default(0.05),
+      })
+      .strict()
+      .default({ margin: 0.01, alpha: 0.05 }),
+    /** After a promotion: watch the new champion against the old on the rows labelled meanwhile. */
+    guard: z
+      .object({
+        /** The guard ends this long after the promotion, judged on what arrived by then. */
+        period: duration.default("24h"),
+        /** Or as soon as this many labelled rows were served by the new champion. */
+        rows: z.number().int().min(1).default(500),
+        /** Fewer labelled rows than this when the period ends: not judged, the new champion stays. */
+        minRows: z.number().int().min(1).default(100),
+        /** Roll back when the old champion is better at this significance (one-sided paired test). */
+        alpha: z.number().gt(0).lt(1).default(0.05),
+        /** false: report a worse new champion but leave it in place. */
+        rollback: z.boolean().default(true),
+      })
+      .strict()
+      .default({ period: "24h", rows: 500, minRows: 100, alpha: 0.05, rollback: true }),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    const on = r.on;
+    if (
+      on.drift === undefined &&
+      on.performanceDrop === undefined &&
+      on.schedule === undefined &&
+      on.newLabels === undefined
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["on"],
+        message: "no trigger: give at least one of drift, performanceDrop, schedule or newLabels",
+      });
+    }
+    if (typeof on.drift === "object" && on.drift.share !== undefined && on.drift.features !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["on", "drift"],
+        message: "give either share (of all features) or features (any of these), not both",
+      });
+    }
+    if (on.schedule !== undefined) {
+      const problem = cronProblem(on.schedule, r.timezone);
+      if (problem !== null && cronProblem(on.schedule) !== null)
+        ctx.addIssue({
+          code: "custom",
+          path: ["on", "schedule"],
+          message: `not a cron pattern: ${problem} (e.g. "0 3 * * 1" is Mondays at 03:00)`,
+        });
+    }
+    if (cronProblem("* * * * *", r.timezone) !== null) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["timezone"],
+        message: `"${r.timezone}" is not a time zone; use an IANA name such as "UTC" or "Europe/Paris"`,
+      });
+    }
+    if (r.evaluation.minRows > r.evaluation.rows) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["evaluation", "minRows"],
+        message: `minRows ${r.evaluation.minRows} is more than the window's ${r.evaluation.rows} rows; lower it or raise rows`,
+      });
+    }
+    if (r.guard.minRows > r.guard.rows) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["guard", "minRows"],
+        message: `minRows ${r.guard.minRows} is more than the guard's ${r.guard.rows} rows; lower it or raise rows`,
+      });
+    }
+    if (!r.data.sources && !r.data.log) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["data"],
+        message: "sources and log are both false: a retraining would have no data; keep at least one",
+      });
+    }
+  });
+
 /** A value a `choice` space may list, and a `when` condition may test. */
 const choiceValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 /**
@@ -680,6 +832,8 @@ export const specSchema = z
       .default({ promote: "never" }),
     /** Drift, performance and alerts in production; every field has a default. */
     monitoring: monitoringSchema.default(() => monitoringSchema.parse({})),
+    /** Automatic retraining (`mlship watch`): triggers, data, champion/challenger and the guard period. */
+    retraining: retrainingSchema.optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -718,6 +872,13 @@ export const specSchema = z
       }
       names.add(ruleName);
     });
+    if (s.retraining !== undefined && s.task === "clustering") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["retraining"],
+        message: "clustering has no labels to judge a challenger by; retraining applies to other tasks",
+      });
+    }
     if (s.positiveClass !== undefined && s.task !== "binary") {
       ctx.addIssue({
         code: "custom",
@@ -737,6 +898,7 @@ export type TuneSpec = z.output<typeof tuneSchema>;
 export type MonitoringSpec = z.output<typeof monitoringSchema>;
 export type AlertSpec = z.output<typeof alertSchema>;
 export type WindowSpec = z.output<typeof windowSchema>;
+export type RetrainingSpec = z.output<typeof retrainingSchema>;
 
 export function metricDirection(spec: Pick<Spec, "metric">): "maximize" | "minimize" {
   return spec.metric.direction ?? (lowerIsBetter.has(spec.metric.primary) ? "minimize" : "maximize");

@@ -387,6 +387,27 @@ export const migrations: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 5,
+    name: "automation: watcher state and lease",
+    async up(db, dialect) {
+      const t = types(dialect);
+      // One row per watched model: the lease that lets one watcher at a time retrain and promote it,
+      // and what the retraining loop must remember across restarts (when it last retrained, how far
+      // the schedule was honoured, the guard period in progress, the last hold-back it reported).
+      await db.schema
+        .createTable("automation_state")
+        .addColumn("model", "text", (c) => c.primaryKey())
+        .addColumn("lease_holder", "text")
+        .addColumn("lease_until", t.int)
+        .addColumn("last_retrain_at", t.int)
+        .addColumn("schedule_checked_at", t.int)
+        .addColumn("guard", "text")
+        .addColumn("last_skip", "text")
+        .addColumn("updated_at", t.int, (c) => c.notNull())
+        .execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion: number = migrations[migrations.length - 1].version;

@@ -279,6 +279,23 @@ export interface RequestStatsTable {
   latency_buckets: string;
 }
 
+/** What `mlship watch` keeps per model (src/automate/state.ts). */
+export interface AutomationStateTable {
+  model: string;
+  /** The watcher retraining the model now, until lease_until (epoch ms); null when none. */
+  lease_holder: string | null;
+  lease_until: number | null;
+  /** When the last retraining began. */
+  last_retrain_at: number | null;
+  /** Every scheduled time up to here has been acted on. */
+  schedule_checked_at: number | null;
+  /** JSON: the guard period after the last promotion, while it runs. */
+  guard: string | null;
+  /** The last hold-back reason recorded, so a waiting trigger is reported once, not every round. */
+  last_skip: string | null;
+  updated_at: number;
+}
+
 export interface StoreSchema {
   mlship_schema: SchemaVersionTable;
   experiments: ExperimentsTable;
@@ -303,4 +320,5 @@ export interface StoreSchema {
   reference_profiles: ReferenceProfilesTable;
   monitor_events: MonitorEventsTable;
   request_stats: RequestStatsTable;
+  automation_state: AutomationStateTable;
 }

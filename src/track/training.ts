@@ -14,7 +14,14 @@ import type { RunSource } from "./types.js";
 export function startTrainingRun(
   store: Store,
   spec: Spec,
-  options: { source?: Partial<RunSource>; specPath?: string; kind?: "train" | "tune" } = {},
+  options: {
+    source?: Partial<RunSource>;
+    specPath?: string;
+    kind?: "train" | "tune";
+    /** The run this training belongs under (an automatic retraining's decision). */
+    parentRunId?: string;
+    tags?: Record<string, string>;
+  } = {},
 ): Promise<ActiveRun> {
   return startRun({
     store,
@@ -25,7 +32,9 @@ export function startTrainingRun(
       "mlship.kind": options.kind ?? "train",
       "mlship.task": spec.task,
       ...(options.specPath ? { "mlship.spec": options.specPath } : {}),
+      ...options.tags,
     },
+    ...(options.parentRunId ? { parent: options.parentRunId } : {}),
     ...(options.source ? { source: options.source } : {}),
   });
 }

@@ -181,7 +181,7 @@ describe("parseSpec: problems name the field, the value, what is allowed and the
     const err = thrown(() => parseSpec(`${minimal}metirc: 1\n`)) as SpecError;
     expect(err.lines()).toEqual([
       "mlship.yaml:14:1  metirc: unknown field `metirc`; allowed: the fields name, objective, task, target, " +
-        "positiveClass, metric, data, features, pii, split, validation, prep, models, tune, constraints, registry, monitoring — did you mean `metric`?",
+        "positiveClass, metric, data, features, pii, split, validation, prep, models, tune, constraints, registry, monitoring, retraining — did you mean `metric`?",
     ]);
   });
 

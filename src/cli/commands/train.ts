@@ -1,28 +1,16 @@
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import {
+  runTraining,
+  type TrackedTraining,
+  type TrainingOptions,
+  trainTracked as trainTrackedIn,
+  tunes as tunesSpec,
+} from "../../automate/index.js";
 import { MlshipError } from "../../core/errors.js";
-import { sha256 } from "../../core/hash.js";
-import type { Dataset } from "../../data/index.js";
-import { type TrainEvent, type TrainResult, type TrainSummary, trainFromSpec } from "../../evaluate/index.js";
-import { profileFromTraining, saveReferenceProfile } from "../../monitor/index.js";
-import { registerTrainedModel, type TrainRegistration } from "../../registry/index.js";
+import type { TrainEvent, TrainResult, TrainSummary } from "../../evaluate/index.js";
 import { openStore, resolveStorePath, type Store } from "../../store/index.js";
-import {
-  type ActiveRun,
-  recordTraining,
-  recordTuning,
-  startTrainingRun,
-  trialRecorder,
-} from "../../track/index.js";
-import {
-  hasSpaces,
-  type TrialSummary,
-  type TuneEvent,
-  type TuneOverrides,
-  type TuneSummary,
-  tuneFromSpec,
-} from "../../tune/index.js";
+import type { TrialSummary, TuneEvent, TuneSummary } from "../../tune/index.js";
 import { bold, dim, formatNumber, green, printJson, red, say, table, yellow } from "../output.js";
 import { type Progress, startProgress } from "../progress.js";
 import { loadProject, type Project } from "../project.js";
@@ -151,41 +139,24 @@ export function printTuning(t: TuneSummary["tuning"]): void {
   say(`  best: trial ${t.best.number} (${t.best.model}) ${t.metric} ${shown(t.best.value)} (cv): ${values}`);
 }
 
-export interface TrainCommandOptions {
+export interface TrainCommandOptions extends Omit<TrainingOptions, "artifactPath" | "onEvent"> {
   out?: string;
   json?: boolean;
-  dataset?: Dataset;
-  /** false: ignore the spec's spaces and train the params as written. */
-  tune?: boolean;
-  /** Tune the spaced models alone (mlship tune) instead of alongside the fixed ones (mlship train). */
-  tuneOnly?: boolean;
-  overrides?: TuneOverrides;
-  jobs?: number;
-  onTrialStart?: (n: number) => Promise<void>;
-  onTrial?: (t: TrialSummary) => Promise<void>;
 }
 
 /** Whether this command tunes: mlship tune always; mlship train when the spec has spaces. */
 export function tunes(project: Project, opts: TrainCommandOptions): boolean {
-  return opts.tuneOnly === true || (opts.tune !== false && hasSpaces(project.spec));
+  return tunesSpec(project.spec, opts);
 }
 
+const trainingOptions = (opts: TrainCommandOptions): TrainingOptions => ({
+  ...opts,
+  ...(opts.out ? { artifactPath: resolve(opts.out) } : {}),
+  onEvent: reporter(opts.json === true),
+});
+
 export function runTrain(project: Project, opts: TrainCommandOptions): Promise<TrainResult> {
-  const common = {
-    baseDir: project.baseDir,
-    ...(opts.dataset ? { dataset: opts.dataset } : {}),
-    ...(opts.out ? { artifactPath: resolve(opts.out) } : {}),
-    onEvent: reporter(opts.json === true),
-  };
-  if (!tunes(project, opts)) return trainFromSpec(project.spec, common);
-  return tuneFromSpec(project.spec, {
-    ...common,
-    include: opts.tuneOnly ? "tuned" : "all",
-    ...(opts.overrides ? { overrides: opts.overrides } : {}),
-    ...(opts.jobs === undefined ? {} : { jobs: opts.jobs }),
-    ...(opts.onTrial ? { onTrial: opts.onTrial } : {}),
-    ...(opts.onTrialStart ? { onTrialStart: opts.onTrialStart } : {}),
-  });
+  return runTraining(project, trainingOptions(opts));
 }
 
 /**
@@ -209,21 +180,9 @@ async function openTrainingStore(path: string): Promise<Store> {
   }
 }
 
-export interface TrackedTraining {
-  result: TrainResult;
-  runId: string;
-  experimentId: string;
-  storePath: string;
-  registration: TrainRegistration;
-  /** The reference profile stored with the version (for monitoring). */
-  profile: { sha256: string; bytes: number; features: number; sampleRows: number } | null;
-}
+export type { TrackedTraining };
 
-/**
- * Trains inside a tracked run: FAILED (with the reason) if training or recording fails, else FINISHED;
- * then registers the model (and promotes it when the spec says so). Registering comes after the run
- * ends because a training that worked stays FINISHED even if the registry refuses its model.
- */
+/** `mlship train` with tracking: src/automate's trainTracked, with progress, in the store the options name. */
 export async function trainTracked(
   project: Project,
   opts: TrainCommandOptions & { store?: string },
@@ -231,55 +190,7 @@ export async function trainTracked(
   const storePath = resolveStorePath({ store: opts.store, baseDir: project.baseDir });
   const store = await openTrainingStore(storePath);
   try {
-    const tuning = tunes(project, opts);
-    const run: ActiveRun = await startTrainingRun(store, project.spec, {
-      specPath: project.specPath,
-      kind: opts.tuneOnly ? "tune" : "train",
-    });
-    let trained: { result: TrainResult; artifact: Uint8Array };
-    try {
-      // Trials are recorded as they end, under the run, so a long study can be watched while it runs.
-      const recorder = tuning ? trialRecorder(run, project.spec.metric.primary) : null;
-      const result = await runTrain(project, {
-        ...opts,
-        ...(recorder
-          ? {
-              onTrialStart: (n: number) => recorder.start(n),
-              onTrial: (t: TrialSummary) => recorder.record(t),
-            }
-          : {}),
-      });
-      trained = { result, artifact: readFileSync(result.summary.artifact.path) };
-      const tuned = (result.summary as Partial<TuneSummary>).tuning;
-      if (recorder && tuned) await recordTuning(run, tuned, recorder);
-      await recordTraining(run, project.spec, result, trained.artifact);
-    } catch (err) {
-      // The training's own error is what the user must see; recording the failure is best effort.
-      await run.fail(err).catch(() => {});
-      throw err;
-    }
-    // Stored before the version is registered, so a version never goes without its profile.
-    let profile: TrackedTraining["profile"] = null;
-    if (project.spec.task !== "clustering") {
-      const p = profileFromTraining(project.spec, trained.result, { runId: run.runId });
-      const saved = await saveReferenceProfile(store, sha256(trained.artifact), p);
-      profile = { ...saved, features: p.data.features.length, sampleRows: p.data.sample.rows };
-    }
-    const registration = await registerTrainedModel(store, {
-      spec: project.spec,
-      runId: run.runId,
-      artifact: trained.artifact,
-      summary: trained.result.summary,
-      actor: osUser(),
-    });
-    return {
-      result: trained.result,
-      runId: run.runId,
-      experimentId: run.experimentId,
-      storePath,
-      registration,
-      profile,
-    };
+    return await trainTrackedIn(store, project, { ...trainingOptions(opts), actor: osUser() });
   } finally {
     await store.close();
   }
