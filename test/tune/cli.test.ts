@@ -211,6 +211,37 @@ describe("mlship tune", slow, () => {
   });
 });
 
+describe("mlship tune on gradient boosting", slow, () => {
+  it("searches a HistGradientBoosting space (native inputs) and registers the best", async () => {
+    const dir = project({
+      models: [
+        {
+          kind: "histGradientBoostingClassifier",
+          params: { maxIter: 20 },
+          space: {
+            learningRate: { float: [0.02, 0.5], log: true },
+            maxLeafNodes: { int: [4, 32], log: true },
+            l2Regularization: { float: [1e-6, 10], log: true },
+          },
+        },
+      ],
+      tune: { trials: 6, seed: 2 },
+    });
+    const s = await tuneJson(dir);
+    expect(s.tuning.trials).toHaveLength(6);
+    expect(Object.keys(s.tuning.best.params).sort()).toEqual([
+      "l2Regularization",
+      "learningRate",
+      "maxLeafNodes",
+    ]);
+    expect(s.candidates[0]).toMatchObject({
+      kind: "histGradientBoostingClassifier",
+      params: { maxIter: 20, ...s.tuning.best.params },
+    });
+    expect(s.registration.version).toBe(1);
+  });
+});
+
 describe("mlship train with spaces", slow, () => {
   it("tunes the spaced model and compares it with the fixed ones; --no-tune trains the params as written", async () => {
     const dir = project();
