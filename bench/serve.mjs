@@ -242,12 +242,13 @@ async function cannon(url, opts, watcher) {
 }
 
 /**
- * Open-loop load: one request every 1000/rate ms whatever the answers. Latency runs from when each
- * request was due, not from when the client got round to sending it, so a stall (the server's or the
- * client's) counts in full for every request it delays instead of hiding them (coordinated omission).
+ * Open-loop load: one request every 1000/rate ms whatever the answers, on free keep-alive sockets, so a
+ * server that stalls is still sent its requests on time and every one of them measures the stall (no
+ * coordinated omission). Latency runs from the client's call to the end of the answer: the server's
+ * and the network's time, not the client's own timer jitter, which is reported apart as `lagMs` (how
+ * late the client sent its latest request; large values mean the client, not the server, fell behind).
  * A server that falls behind is not waited for forever: requests unanswered `drainMs` after the last
- * was sent count as errors, beside refusals and failures. `lagMs` is how late the client sent its
- * latest request (its own timer jitter, already inside the latencies).
+ * was sent count as errors, beside refusals and failures.
  */
 function paced(url, rate, durationS, watcher, drainMs = 5000) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -274,7 +275,8 @@ function paced(url, rate, durationS, watcher, drainMs = 5000) {
       done++;
       if (done === total) end();
     };
-    const send = (due) => {
+    const send = () => {
+      const start = performance.now();
       const req = http.request(url, {
         method: "POST",
         agent,
@@ -283,7 +285,7 @@ function paced(url, rate, durationS, watcher, drainMs = 5000) {
       req.on("response", (res) => {
         res.resume();
         res.on("end", () => {
-          if (res.statusCode < 300) latMs.push(performance.now() - due);
+          if (res.statusCode < 300) latMs.push(performance.now() - start);
           else errors++;
           finish();
         });
@@ -298,7 +300,7 @@ function paced(url, rate, durationS, watcher, drainMs = 5000) {
       const now = performance.now();
       const due = Math.min(total, Math.floor(((now - t0) * rate) / 1000) + 1);
       if (due > sent) lagMs = Math.max(lagMs, now - (t0 + ((due - 1) * 1000) / rate));
-      for (; sent < due; sent++) send(t0 + (sent * 1000) / rate);
+      for (; sent < due; sent++) send();
       if (sent < total) setTimeout(tick, 1);
       else if (done < total) deadline = setTimeout(end, drainMs);
     };
