@@ -242,12 +242,13 @@ async function cannon(url, opts, watcher) {
 }
 
 /**
- * Open-loop load: one request every 1000/rate ms whatever the answers. Latency runs from when each
- * request was due, not from when the client got round to sending it, so a stall (the server's or the
- * client's) counts in full for every request it delays instead of hiding them (coordinated omission).
+ * Open-loop load: one request every 1000/rate ms whatever the answers, on free keep-alive sockets, so a
+ * server that stalls is still sent its requests on time and every one of them measures the stall (no
+ * coordinated omission). Latency runs from the client's call to the end of the answer: the server's
+ * and the network's time, not the client's own timer jitter, which is reported apart as `lagMs` (how
+ * late the client sent its latest request; large values mean the client, not the server, fell behind).
  * A server that falls behind is not waited for forever: requests unanswered `drainMs` after the last
- * was sent count as errors, beside refusals and failures. `lagMs` is how late the client sent its
- * latest request (its own timer jitter, already inside the latencies).
+ * was sent count as errors, beside refusals and failures.
  */
 function paced(url, rate, durationS, watcher, drainMs = 5000) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -274,7 +275,8 @@ function paced(url, rate, durationS, watcher, drainMs = 5000) {
       done++;
       if (done === total) end();
     };
-    const send = (due) => {
+    const send = () => {
+      const start = performance.now();
       const req = http.request(url, {
         method: "POST",
         agent,
@@ -283,7 +285,7 @@ function paced(url, rate, durationS, watcher, drainMs = 5000) {
       req.on("response", (res) => {
         res.resume();
         res.on("end", () => {
-          if (res.statusCode < 300) latMs.push(performance.now() - due);
+          if (res.statusCode < 300) latMs.push(performance.now() - start);
           else errors++;
           finish();
         });
@@ -298,7 +300,7 @@ function paced(url, rate, durationS, watcher, drainMs = 5000) {
       const now = performance.now();
       const due = Math.min(total, Math.floor(((now - t0) * rate) / 1000) + 1);
       if (due > sent) lagMs = Math.max(lagMs, now - (t0 + ((due - 1) * 1000) / rate));
-      for (; sent < due; sent++) send(t0 + (sent * 1000) / rate);
+      for (; sent < due; sent++) send();
       if (sent < total) setTimeout(tick, 1);
       else if (done < total) deadline = setTimeout(end, drainMs);
     };
@@ -306,8 +308,26 @@ function paced(url, rate, durationS, watcher, drainMs = 5000) {
   });
 }
 
-async function batch(url, contentType, body, check) {
+/**
+ * Until mlship's prediction log has written every row it holds (its queue depth on /metrics is 0), so
+ * each batch is timed on its own rather than behind the previous batches' 10,000 rows each; the
+ * milliseconds waited. The peer keeps no log: nothing to wait for.
+ */
+async function logDrained(base) {
+  if (peer) return 0;
+  const t = performance.now();
+  while (performance.now() - t < 60_000) {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    if (/^mlship_prediction_log_queue_depth 0$/m.test(text)) return performance.now() - t;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("the prediction log did not drain within 60 s");
+}
+
+async function batch(base, url, contentType, body, check) {
+  const drainMs = [];
   const post = async () => {
+    drainMs.push(await logDrained(base));
     const t = performance.now();
     const res = await fetch(url, { method: "POST", headers: { "content-type": contentType }, body });
     const text = await res.text();
@@ -320,7 +340,7 @@ async function batch(url, contentType, body, check) {
   const ms = [];
   for (let i = 0; i < batchRuns.timed; i++) ms.push(await post());
   const s = summary(ms);
-  return { median: s.p50, p95: s.p95 };
+  return { median: s.p50, p95: s.p95, drainMs: summary(drainMs).p50 };
 }
 
 const jsonRows = (text) => {
@@ -389,8 +409,9 @@ try {
     extra.cpu1 = { load: max1.loadCpuPct, server: max1.serverCpuPct };
     log(`max throughput, 1 worker: ${max1.rps.toFixed(0)} req/s`);
 
-    const json = await batch(url, "application/json", batchJson, jsonRows);
-    const csv = await batch(url, "text/csv", batchCsv, csvRows);
+    const json = await batch(one.base, url, "application/json", batchJson, jsonRows);
+    const csv = await batch(one.base, url, "text/csv", batchCsv, csvRows);
+    extra.logDrainMs = { json: json.drainMs, csv: csv.drainMs };
     Object.assign(metrics, {
       batchJsonMs: json.median,
       batchJsonP95Ms: json.p95,
