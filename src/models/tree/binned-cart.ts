@@ -2,13 +2,15 @@
  * CART on binned features, for the random forest: the same depth-first builder, criteria, candidate-
  * feature draw and stopping rules as cart.ts (sklearn 1.2's), but a node's split search over a feature
  * reads its samples' bins (uint8, at most 255 quantile bins from hist/binning.ts) into a per-bin histogram
- * of class weights (or target sums) and scans the bins, instead of sorting the samples' values. A split
- * "bin <= b" has the raw threshold of bin b's upper bound, so predictions on raw values take the same
- * branch. Nodes of at most SMALL_NODE samples sort their few bins instead of scanning all 256.
+ * of class weights (or target sums) and scans the bins, instead of sorting the samples' values. Nodes of at
+ * most SMALL_NODE samples sort their few bins instead of scanning all 256.
  *
- * The thresholds a forest can choose are the bin bounds (up to 254 per feature) rather than every midpoint
- * between two values, which deep, bootstrapped trees barely notice (see the forest's tests against
- * sklearn); in exchange a node costs O(samples) per candidate feature and no sort.
+ * A split between the node's non-empty bins a < b gets the raw threshold CART would put between the two
+ * values: the midpoint of the largest training value in bin a and the smallest in bin b. A feature with at
+ * most 255 distinct values has one value per bin, so its splits are exactly CART's; with more, the choice
+ * is among the gaps between bins (up to 254 per feature) rather than between every two values, which
+ * deep, bootstrapped trees barely notice (see the forest's tests against sklearn); in exchange a node
+ * costs O(samples) per candidate feature and no sort.
  *
  * Self-contained apart from cart.ts, so forest worker threads can load it alone.
  */
@@ -23,8 +25,9 @@ export interface BinnedTrainData {
   bins: Uint8Array;
   /** Bins used per feature. */
   nBins: Int32Array;
-  /** Per feature, the upper bound of each bin but the last (the raw threshold of "bin <= b"). */
-  thresholds: Float64Array[];
+  /** Per feature and bin, the smallest and the largest (float32) training value in the bin. */
+  low: Float64Array[];
+  high: Float64Array[];
   nRows: number;
   nFeatures: number;
   yClass: Int32Array | null;
@@ -87,7 +90,7 @@ export function growBinnedTree(
   sampleWeight: Float64Array | null,
   seed: number,
 ): TreeArrays {
-  const { bins, nBins, thresholds, nRows: n, nFeatures: p, yClass, yValue, nOutputs: K } = data;
+  const { bins, nBins, low, high, nRows: n, nFeatures: p, yClass, yValue, nOutputs: K } = data;
   const classification = opts.criterion !== "squaredError";
   const entropy = opts.criterion === "entropy";
   const minLeaf = opts.minSamplesLeaf;
@@ -169,22 +172,18 @@ export function growBinnedTree(
     return syy / wt - mean * mean;
   };
 
-  /** sklearn's proxy of the impurity improvement (higher is better) for left sums `l` of weight wl. */
+  /**
+   * sklearn's proxy of the impurity improvement (higher is better) for left sums `l` of weight wl, in
+   * cart.ts's arithmetic: class weights are integer bootstrap counts, so the sums are exact and a split
+   * scores bit for bit what the exact splitter scores it, and ties resolve the same way.
+   */
   const proxy = (l: Float64Array, wl: number): number => {
     const wr = weightedNNode - wl;
     if (!classification) {
       const sr = total[1] - l[1];
       return (l[1] * l[1]) / wl + (sr * sr) / wr;
     }
-    if (entropy) return -wr * impurity(l, true) - wl * impurity(l, false);
-    let sl = 0;
-    let sr = 0;
-    for (let c = 0; c < K; c++) {
-      const r = total[c] - l[c];
-      sl += l[c] * l[c];
-      sr += r * r;
-    }
-    return sl / wl + sr / wr;
+    return -wr * impurity(l, true) - wl * impurity(l, false);
   };
 
   /** Adds sample i to the sums at `into[at..]`. */
@@ -206,6 +205,7 @@ export function growBinnedTree(
 
   let bestFeature = -1;
   let bestBin = 0;
+  let bestNextBin = 0;
   let bestProxy = Number.NEGATIVE_INFINITY;
 
   /**
@@ -241,6 +241,7 @@ export function growBinnedTree(
           bestProxy = pr;
           bestFeature = f;
           bestBin = smallBin[q];
+          bestNextBin = smallBin[q + 1];
           bestLeft.set(left);
         }
       }
@@ -263,20 +264,25 @@ export function growBinnedTree(
     }
     left.fill(0);
     let nLeft = 0;
-    for (let b = lo; b < hi; b++) {
+    // the split between the last non-empty bin `prev` and the next non-empty bin `b`
+    let prev = -1;
+    for (let b = lo; b <= hi; b++) {
       const at = b * S;
       const count = hist[at + S - 1];
       if (count === 0) continue;
+      if (prev >= 0 && nLeft >= minLeaf && m - nLeft >= minLeaf) {
+        const pr = proxy(left, sideWeight(left));
+        if (pr > bestProxy) {
+          bestProxy = pr;
+          bestFeature = f;
+          bestBin = prev;
+          bestNextBin = b;
+          bestLeft.set(left);
+        }
+      }
       for (let s = 0; s < S - 1; s++) left[s] += hist[at + s];
       nLeft += count;
-      if (nLeft < minLeaf || m - nLeft < minLeaf) continue;
-      const pr = proxy(left, sideWeight(left));
-      if (pr > bestProxy) {
-        bestProxy = pr;
-        bestFeature = f;
-        bestBin = b;
-        bestLeft.set(left);
-      }
+      prev = b;
     }
     hist.fill(0, lo * S, (hi + 1) * S);
     return true;
@@ -385,7 +391,12 @@ export function growBinnedTree(
       store.threshold[id] = TREE_UNDEFINED;
     } else {
       store.feature[id] = bestFeature;
-      store.threshold[id] = thresholds[bestFeature][bestBin];
+      // CART's threshold between the two values, in CART's arithmetic (sklearn: a / 2 + b / 2)
+      const a = high[bestFeature][bestBin];
+      const b = low[bestFeature][bestNextBin];
+      let thr = a / 2 + b / 2;
+      if (thr === b || thr === Number.POSITIVE_INFINITY || thr === Number.NEGATIVE_INFINITY) thr = a;
+      store.threshold[id] = thr;
       const pos = bestPos;
       stack.push(pos, end, depth + 1, id, 0, bestImpRight, childConst);
       stack.push(start, pos, depth + 1, id, 1, bestImpLeft, childConst);
