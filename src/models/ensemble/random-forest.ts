@@ -179,7 +179,7 @@ function growTrees(
 
 function isShared(d: TrainData | BinnedTrainData): boolean {
   const target = d.yClass ?? d.yValue;
-  const features = "bins" in d ? [d.bins] : [d.X, d.ranks];
+  const features = "bins" in d ? [d.X, d.bins] : [d.X, d.ranks];
   return (
     features.every((a) => a.buffer instanceof SharedArrayBuffer) &&
     target !== null &&
@@ -225,6 +225,7 @@ function binnedData(d: TrainData, maxBins: number, shared: boolean, rng: Random)
     high.push(hi);
   }
   return {
+    X: d.X,
     bins,
     nBins,
     low,
