@@ -179,7 +179,7 @@ function growTrees(
 
 function isShared(d: TrainData | BinnedTrainData): boolean {
   const target = d.yClass ?? d.yValue;
-  const features = "bins" in d ? [d.bins] : [d.X, d.ranks];
+  const features = "bins" in d ? [d.X, d.bins] : [d.X, d.ranks];
   return (
     features.every((a) => a.buffer instanceof SharedArrayBuffer) &&
     target !== null &&
@@ -204,21 +204,32 @@ function binnedData(d: TrainData, maxBins: number, shared: boolean, rng: Random)
   const bins = shared ? new Uint8Array(new SharedArrayBuffer(n * p)) : new Uint8Array(n * p);
   const binner = new Binner();
   const nBins = new Int32Array(p);
-  const thresholds: Float64Array[] = [];
+  const low: Float64Array[] = [];
+  const high: Float64Array[] = [];
   const column = new Uint8Array(n);
   for (let f = 0; f < p; f++) {
     const values = Float64Array.from(d.X.subarray(f * n, (f + 1) * n));
     const t = numericThresholds(values, maxBins, binner, rng);
     binColumn(numeric(values), { type: "numeric", thresholds: t }, null, maxBins, column, binner);
-    // row-major, as the binned splitter reads it (binned-cart.ts)
-    for (let i = 0, at = f; i < n; i++, at += p) bins[at] = column[i];
+    const lo = new Float64Array(t.length + 1).fill(Number.POSITIVE_INFINITY);
+    const hi = new Float64Array(t.length + 1).fill(Number.NEGATIVE_INFINITY);
+    // row-major, as the binned splitter reads it (binned-cart.ts), and each bin's value range
+    for (let i = 0, at = f; i < n; i++, at += p) {
+      const b = column[i];
+      bins[at] = b;
+      if (values[i] < lo[b]) lo[b] = values[i];
+      if (values[i] > hi[b]) hi[b] = values[i];
+    }
     nBins[f] = t.length + 1;
-    thresholds.push(t);
+    low.push(lo);
+    high.push(hi);
   }
   return {
+    X: d.X,
     bins,
     nBins,
-    thresholds,
+    low,
+    high,
     nRows: n,
     nFeatures: p,
     yClass: d.yClass,

@@ -140,45 +140,56 @@ const subtractFn: FnDef = {
  * rows whose bin is set in the 256-bit `bitset` (eight uint32 words) move to the front in their order,
  * the others follow in theirs (through `tmp`). Returns how many went left. Branch-free: each row is
  * written to both sides and only the side it belongs to advances.
+ *
+ * The `split` variant writes the left rows to `outLeft` and the right ones to `outRight` instead, for a
+ * thread partitioning one chunk of a node while others do the rest (threads.ts joins the chunks).
  */
-const partitionFn: FnDef = {
-  name: "partition",
-  params: ["col", "idx", "start", "m", "bitset", "tmp"],
-  locals: ["base", "k", "i", "bin", "left", "nl", "nr"],
-  returnsI32: true,
-  body: (v) => [
-    v.set("base", w.add(v.get("idx"), w.shl(v.get("start"), w.i32(2)))),
-    v.set("k", w.i32(0)),
-    v.set("nl", w.i32(0)),
-    v.set("nr", w.i32(0)),
-    w.while(
-      w.ltU(v.get("k"), v.get("m")),
-      v.set("i", w.loadI32(w.add(v.get("base"), w.shl(v.get("k"), w.i32(2))))),
-      v.set("bin", w.load8(w.add(v.get("col"), v.get("i")))),
-      v.set(
-        "left",
-        w.and(
-          w.shrU(
-            w.loadI32(w.add(v.get("bitset"), w.shl(w.shrU(v.get("bin"), w.i32(5)), w.i32(2)))),
-            w.and(v.get("bin"), w.i32(31)),
+function partitionFn(split: boolean): FnDef {
+  return {
+    name: split ? "partitionSplit" : "partition",
+    params: split
+      ? ["col", "idx", "start", "m", "bitset", "outLeft", "outRight"]
+      : ["col", "idx", "start", "m", "bitset", "tmp"],
+    locals: ["base", "k", "i", "bin", "left", "nl", "nr"],
+    returnsI32: true,
+    body: (v) => [
+      v.set("base", w.add(v.get("idx"), w.shl(v.get("start"), w.i32(2)))),
+      v.set("k", w.i32(0)),
+      v.set("nl", w.i32(0)),
+      v.set("nr", w.i32(0)),
+      w.while(
+        w.ltU(v.get("k"), v.get("m")),
+        v.set("i", w.loadI32(w.add(v.get("base"), w.shl(v.get("k"), w.i32(2))))),
+        v.set("bin", w.load8(w.add(v.get("col"), v.get("i")))),
+        v.set(
+          "left",
+          w.and(
+            w.shrU(
+              w.loadI32(w.add(v.get("bitset"), w.shl(w.shrU(v.get("bin"), w.i32(5)), w.i32(2)))),
+              w.and(v.get("bin"), w.i32(31)),
+            ),
+            w.i32(1),
           ),
-          w.i32(1),
         ),
+        w.storeI32(w.add(v.get(split ? "outLeft" : "base"), w.shl(v.get("nl"), w.i32(2))), v.get("i")),
+        w.storeI32(w.add(v.get(split ? "outRight" : "tmp"), w.shl(v.get("nr"), w.i32(2))), v.get("i")),
+        v.set("nl", w.add(v.get("nl"), v.get("left"))),
+        v.set("nr", w.add(v.get("nr"), w.sub(w.i32(1), v.get("left")))),
+        v.set("k", w.add(v.get("k"), w.i32(1))),
       ),
-      w.storeI32(w.add(v.get("base"), w.shl(v.get("nl"), w.i32(2))), v.get("i")),
-      w.storeI32(w.add(v.get("tmp"), w.shl(v.get("nr"), w.i32(2))), v.get("i")),
-      v.set("nl", w.add(v.get("nl"), v.get("left"))),
-      v.set("nr", w.add(v.get("nr"), w.sub(w.i32(1), v.get("left")))),
-      v.set("k", w.add(v.get("k"), w.i32(1))),
-    ),
-    w.memoryCopy(
-      w.add(v.get("base"), w.shl(v.get("nl"), w.i32(2))),
-      v.get("tmp"),
-      w.shl(v.get("nr"), w.i32(2)),
-    ),
-    v.get("nl"),
-  ],
-};
+      ...(split
+        ? []
+        : [
+            w.memoryCopy(
+              w.add(v.get("base"), w.shl(v.get("nl"), w.i32(2))),
+              v.get("tmp"),
+              w.shl(v.get("nr"), w.i32(2)),
+            ),
+          ]),
+      v.get("nl"),
+    ],
+  };
+}
 
 const TOP = -(1n << 63n);
 
@@ -458,6 +469,15 @@ export interface Kernels {
   histogramRows: HistogramKernel;
   subtract(a: number, b: number, out: number, f0: number, f1: number, nb: number, missing: number): void;
   partition(col: number, idx: number, start: number, m: number, bitset: number, tmp: number): number;
+  partitionSplit(
+    col: number,
+    idx: number,
+    start: number,
+    m: number,
+    bitset: number,
+    outLeft: number,
+    outRight: number,
+  ): number;
   sortF64(a: number, n: number, tmp: number, counts: number, bits: number, passes: number): void;
   binColumn(vals: number, n: number, thresholds: number, missingBin: number, out: number): void;
   walkTree: WalkKernel;
@@ -500,7 +520,8 @@ export function instantiateKernels(memory: WebAssembly.Memory, shared: boolean):
           histogramFn(false),
           histogramFn(true),
           subtractFn,
-          partitionFn,
+          partitionFn(false),
+          partitionFn(true),
           sortFn,
           binFn,
           walkFn("general"),
