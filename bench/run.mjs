@@ -47,10 +47,17 @@ function serveNote(ours, peer) {
     "its answer, collected per response (autocannon's own histogram keeps whole milliseconds).",
     "autocannon's overallRate gives each of its 10 connections a quota per second that it sends back to",
     'back, so "1,000 req/s" arrives as bursts of up to 10 concurrent requests; the paced rows send one',
-    "request every millisecond on free keep-alive sockets (open loop; the client's timer ran up to",
-    `${ours.pacedLagMs?.toFixed(1)} ms late). Max throughput: 50 connections for 10 s after a 3 s warm-up.`,
+    "request every millisecond on free keep-alive sockets whatever the answers (open loop: a stalled server",
+    "is still sent its requests, and each measures the stall; latency from the client's call, and the",
+    `client's timer ran up to ${ours.pacedLagMs?.toFixed(1)} ms late).`,
+    "Max throughput: 50 connections for 10 s after a 3 s warm-up. Server CPU per request: the server's",
+    "processes' CPU time (all threads, from /proc) over the requests answered, the measure that holds when",
+    "other work shares the machine.",
     "Batches: the 7,043 churn rows cycled to 10,000, as JSON records and as CSV, 2 warm-up and 20 timed",
     "requests each, time to the whole answer (mlship serves with --max-rows 10000 and answers CSV with CSV).",
+    "mlship also writes every row to its prediction log (the peer keeps none); before each batch the bench",
+    "waits until the log's queue is empty (/metrics), so each batch is timed on its own: the median wait",
+    `was ${ours.logDrainMs?.json?.toFixed(0)} ms after a JSON batch, ${ours.logDrainMs?.csv?.toFixed(0)} ms after a CSV one.`,
     "Peak RSS: the sum of VmHWM over the server's processes (2 workers: the primary or supervisor and the",
     "workers, and Python's resource tracker); for 1 worker it includes the batches.",
     `mlship: the champion (${ours.champion}) trained by \`mlship train\` on a temp copy of examples/churn;`,
@@ -126,6 +133,83 @@ const benchmarks = {
     peer: { script: "diamonds-ridge.peer.py", modules: ["sklearn", "pandas"], name: "scikit-learn" },
     rows: [score("r2", "Ridge R²", withinOfPeer(0.001)), time("cvS", "CV time (s)")],
   },
+  "hgb-synthetic": {
+    title:
+      "hgb-synthetic: HistGradientBoostingClassifier, make_classification 200k x 30, fit 160k (100 iterations, no early stopping, 2 threads), score 40k",
+    ours: ["hgb-synthetic.mjs"],
+    peer: { script: "hgb-synthetic.peer.py", modules: ["sklearn"], name: "scikit-learn" },
+    prepare: (havePython) => {
+      if (havePython && !existsSync(`${here}data/synth_X.f64`)) {
+        execFileSync(python, [`${here}make-classification.py`], { stdio: "inherit" });
+      }
+    },
+    rows: [
+      time("fitS", "fit (s)", noSlowerThanPeer),
+      time("fitCpuS", "fit CPU time, all threads (s)"),
+      score("accuracy", "test accuracy", withinOfPeer(0.005)),
+      time("predictS", "predict_proba 40k rows (s, best of 5)", noSlowerThanPeer),
+      time("xgbFitS", "fit (s), peer column: xgboost 1.7 hist"),
+      score("xgbAccuracy", "test accuracy, peer column: xgboost 1.7 hist"),
+    ],
+    note:
+      "Both sides: 100 iterations, no early stopping, sklearn 1.2's other defaults (learning rate 0.1, 31 leaves, " +
+      "20 samples per leaf, 255 bins), 2 threads. The xgboost rows compare the same mlship figures with " +
+      "XGBClassifier(tree_method='hist', n_estimators=100, n_jobs=2), its defaults otherwise (depth 6, learning " +
+      "rate 0.3), run in the peer's process after scikit-learn.",
+  },
+  "hgb-churn": {
+    title: "hgb-churn: HistGradientBoostingClassifier (defaults), wa_churn 5-fold stratified CV ROC-AUC",
+    ours: ["hgb-churn.mjs"],
+    peer: { script: "hgb-churn.peer.py", modules: ["sklearn", "pandas"], name: "scikit-learn" },
+    prepare: (havePython) => {
+      if (havePython && !existsSync(`${here}data/churn_folds.json`)) {
+        execFileSync(python, [`${here}churn-folds.py`], { stdio: "inherit" });
+      }
+    },
+    rows: [
+      score("aucOneHot", "ROC-AUC, median impute + one-hot", atLeast(0.8346)),
+      time("cvOneHotS", "CV time, median impute + one-hot (s)"),
+      score("aucNative", "ROC-AUC, native missing values and categories", atLeast(0.8346)),
+      time("cvNativeS", "CV time, native (s)"),
+    ],
+    note:
+      "Both sides score scikit-learn's StratifiedKFold(5, shuffle, random_state=0) folds. Native: mlship's " +
+      "default preparation for models with native inputs; sklearn: OrdinalEncoder + categorical_features.",
+  },
+  "hgb-diamonds": {
+    title: "hgb-diamonds: HistGradientBoostingRegressor (defaults), diamonds 5-fold CV R² on log(price)",
+    ours: ["hgb-diamonds.mjs"],
+    peer: { script: "hgb-diamonds.peer.py", modules: ["sklearn", "pandas"], name: "scikit-learn" },
+    prepare: (havePython) => {
+      if (havePython && !existsSync(`${here}data/diamonds_folds.json`)) {
+        execFileSync(python, [`${here}folds.py`], { stdio: "inherit" });
+      }
+    },
+    rows: [
+      score("r2OneHot", "R², median impute + one-hot", atLeast(0.9915)),
+      time("cvOneHotS", "CV time, median impute + one-hot (s)"),
+      score("r2Native", "R², native categories", atLeast(0.9915)),
+      time("cvNativeS", "CV time, native (s)"),
+    ],
+    note:
+      "Both sides score scikit-learn's KFold(5, shuffle, random_state=0) folds of bench/datasets/diamonds.csv; " +
+      "early stopping is on (more than 10,000 rows), each side drawing its own validation share with seed 0.",
+  },
+  "hgb-memory": {
+    title: "hgb-memory: binning 1,000,000 x 50 (2% missing) and a 10-iteration fit",
+    ours: ["hgb-memory.mjs"],
+    peer: { script: "hgb-memory.peer.py", modules: ["sklearn"], name: "scikit-learn" },
+    rows: [
+      most("binnedMb", "binned data (MB)"),
+      time("binS", "binning: thresholds + bins (s)"),
+      time("fitS", "HistGradientBoostingRegressor, 10 iterations, 2 threads (s)"),
+      most("inputsRssMb", "RSS with the float64 inputs alone (MB)"),
+    ],
+    note:
+      "The bins are one uint8 per value (255 bins plus one for missing values), column-major, in a WebAssembly " +
+      "memory with the gradients, the sample partition and the node histograms; the peak RSS includes the 400 MB of " +
+      "float64 inputs and, for mlship, the Frame the fit reads them from.",
+  },
   serve: {
     title: "serve: the churn champion over HTTP on loopback (single rows, throughput, 10,000-row batches)",
     ours: ["serve.mjs"],
@@ -145,10 +229,15 @@ const benchmarks = {
       time("pacedP99Ms", "1 worker, paced 1,000 req/s (one per ms): p99 (ms)", atMostMs(5)),
       time("pacedMaxMs", "1 worker, paced 1,000 req/s (one per ms): max (ms)"),
       most("pacedErrors", "1 worker, paced 1,000 req/s (one per ms): errors"),
+      time("pacedCpuUs", "1 worker, paced 1,000 req/s: server CPU per request (µs)"),
       most("max1Rps", "1 worker, max throughput, 50 connections (req/s)"),
       time("max1P99Ms", "1 worker, max throughput: p99 (ms)"),
+      time("max1CpuUs", "1 worker, max throughput: server CPU per request (µs)"),
+      time("max1LoadCpuUs", "1 worker, max throughput: autocannon CPU per request (µs)"),
       most("max2Rps", "2 workers, max throughput, 50 connections (req/s)", atLeast(5000)),
       time("max2P99Ms", "2 workers, max throughput: p99 (ms)"),
+      time("max2CpuUs", "2 workers, max throughput: server CPU per request (µs)"),
+      time("max2LoadCpuUs", "2 workers, max throughput: autocannon CPU per request (µs)"),
       time("batchJsonMs", "10,000-row batch, JSON records: median (ms)", belowMs(200)),
       time("batchJsonP95Ms", "10,000-row batch, JSON records: p95 (ms)"),
       time("batchCsvMs", "10,000-row batch, CSV: median (ms)", belowMs(200)),
@@ -196,6 +285,43 @@ const benchmarks = {
       "nunique rule via pandas in the preset. Features 0-7 and categorical 0-1 are shifted, so 10 drift " +
       "by design; KS also flags about 5% of the 40 unshifted numeric features at p < 0.05.",
   },
+  monitor: {
+    title: "monitor: drift of the latest 100,000 and 1,000,000 logged predictions against the training data",
+    ours: ["monitor.mjs"],
+    peer: {
+      script: "monitor.peer.py",
+      modules: ["scipy", "pandas"],
+      name: "sqlite3 + json + pandas + scipy",
+    },
+    prepare: () => {
+      if (!existsSync(`${here}data/monitor/meta.json`))
+        execFileSync("node", [`${here}monitor-data.mjs`], { stdio: "inherit" });
+    },
+    rows: [
+      time("drift100kS", "100,000-row window: read from the log + every feature's test, wall (s)"),
+      time("drift100kCpuS", "100,000-row window: CPU time (s)", noSlowerThanPeer),
+      score("drifted100k", "100,000-row window: features drifted", sameAsPeer),
+      time("drift1MS", "1,000,000-row window: wall (s)"),
+      time("drift1MCpuS", "1,000,000-row window: CPU time (s)", noSlowerThanPeer),
+      score("drifted1M", "1,000,000-row window: features drifted", sameAsPeer),
+      most("rowsPerS", "1,000,000-row window: rows read and tested per second"),
+      time(
+        "check100kS",
+        "full check of 100,000 rows (drift, prediction drift, performance on 100,000 labels), wall (s)",
+      ),
+      time("check100kCpuS", "full check: CPU time (s)"),
+      time("reportS", "HTML report of a 10,000-row window, 12 windows of history (s)"),
+    ],
+    note:
+      "bench/monitor-data.mjs trains the churn example's logistic regression with `mlship train` and writes " +
+      "1,000,000 prediction-log rows as the server does (the 7,043 customers cycled, the last 200,000 after a " +
+      "price rise, the last 100,000 labelled). mlship: readWindow (chunks of 5,000 rows, one JSON.parse per chunk, " +
+      "typed arrays) and the drift tests against the version's reference profile (its sample is the whole " +
+      "training set here); one process, one thread. Peer: bench/monitor.peer.py reads the same window with " +
+      "sqlite3, json.loads per row into a pandas DataFrame, then Evidently's default tests with scipy against " +
+      "the training CSV. Both flag monthly_charges and tenure. The full check adds prediction drift and, on " +
+      "100,000 labels, Wilson, DeLong and 500-resample bootstrap intervals with their tests (no peer).",
+  },
   tune: {
     title:
       "tune: 50 TPE vs 50 random trials on churn (HistGradientBoostingClassifier) and Ames (HistGradientBoostingRegressor)",
@@ -224,7 +350,7 @@ const benchmarks = {
       time("amesRandomS", "Ames: one 50-trial random study (s)"),
     ],
     note: (ours) =>
-      `Seeds ${ours.seeds.join(", ")}, ${ours.trials} trials per study, folds: ${ours.folds}. Each seed is the ` +
+      `Run once per side (the seeds are the repeats). Seeds ${ours.seeds.join(", ")}, ${ours.trials} trials per study, folds: ${ours.folds}. Each seed is the ` +
       "sampler's seed and the model's random state on both sides (TPE's 10 startup trials are the random " +
       "sampler's first 10 for the same seed, so the paired difference is what TPE adds). The space: " +
       "learningRate float [0.01, 0.5] log, maxLeafNodes int [4, 128] log, minSamplesLeaf int [2, 200] log, " +
@@ -318,13 +444,13 @@ function runOne(name) {
   const loadBefore = load();
   const timeKeys = b.rows.filter((r) => r.kind === "time").map((r) => r.key);
   const maxKeys = b.rows.filter((r) => r.kind === "max").map((r) => r.key);
-  console.error(`[${name}] ours x${repeat} ...`);
   // A benchmark that already repeats inside (seeds) and takes minutes runs once.
   const times = b.repeat ?? repeat;
+  console.error(`[${name}] ours x${times} ...`);
   const ours = measure("node", b.ours, timeKeys, maxKeys, times);
   let peer = null;
   if (havePeer && !ours.skipped) {
-    console.error(`[${name}] peer x${repeat} ...`);
+    console.error(`[${name}] peer x${times} ...`);
     peer = b.peer.node
       ? measure("node", b.peer.node, timeKeys, maxKeys, times)
       : measure(python, [b.peer.script], timeKeys, maxKeys, times);

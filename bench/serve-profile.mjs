@@ -4,7 +4,8 @@
  * with --batch, or CSV batches with --csv), stops it and prints the functions with the most self time,
  * the most inclusive time, self time by package, and the call paths through mlship's own code (dist/)
  * that take the most time.
- *   npm run build && node bench/serve-profile.mjs [--batch | --csv] [--seconds 10] [--top 30]
+ *   npm run build && node bench/serve-profile.mjs [--batch | --csv] [--seconds 10] [--top 30] [--workers 2]
+ * With --workers N the workers inherit --cpu-prof, and the busiest worker's profile is summarised.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -20,6 +21,7 @@ const arg = (name, fallback) => {
 const mode = process.argv.includes("--csv") ? "csv" : process.argv.includes("--batch") ? "json" : "single";
 const durationS = arg("--seconds", 10);
 const top = arg("--top", 30);
+const workers = arg("--workers", 1);
 const bin = repoFile("dist/cli/bin.js");
 const churnDir = repoFile("examples/churn");
 
@@ -69,6 +71,7 @@ try {
       store,
       "--log-level",
       "silent",
+      ...(workers > 1 ? ["--workers", String(workers)] : []),
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -89,7 +92,7 @@ try {
     method: "POST",
     headers: { "content-type": load.type },
     body: load.body,
-    connections: load.connections,
+    connections: load.connections * workers,
     duration: durationS,
   });
   loadUs.push(Number(process.hrtime.bigint() / 1000n));
@@ -101,8 +104,15 @@ try {
   server.kill("SIGTERM");
   await exited;
 
-  const file = readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
-  summarise(JSON.parse(readFileSync(join(profDir, file), "utf8")), loadUs);
+  // One profile per process (the primary and each worker): the one with the most samples served.
+  const profiles = readdirSync(profDir)
+    .filter((f) => f.endsWith(".cpuprofile"))
+    .map((f) => JSON.parse(readFileSync(join(profDir, f), "utf8")));
+  const busy = (p) => {
+    const idle = new Set(p.nodes.filter((n) => n.callFrame.functionName === "(idle)").map((n) => n.id));
+    return p.samples.filter((id) => !idle.has(id)).length;
+  };
+  summarise(profiles.sort((a, b) => busy(b) - busy(a))[0], loadUs);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -227,22 +227,30 @@ async function cannon(url, opts, watcher) {
   });
   const r = await instance;
   const cpu = process.cpuUsage(cpu0);
+  const serverS = watcher.cpuS() - srv0;
+  const answered = r.requests.total;
   return {
     ...summary(latMs),
     rps: latMs.length / r.duration,
     errors: r.errors + r.timeouts + r.non2xx,
     loadCpuPct: ((cpu.user + cpu.system) / 1e6 / r.duration) * 100,
-    serverCpuPct: ((watcher.cpuS() - srv0) / r.duration) * 100,
+    serverCpuPct: (serverS / r.duration) * 100,
+    // CPU per request, not wall time: what the server costs whatever else shares the machine.
+    serverCpuUs: (serverS / answered) * 1e6,
+    loadCpuUs: (cpu.user + cpu.system) / answered,
   };
 }
 
 /**
- * Open-loop load: one request every 1000/rate ms whatever the answers (latency from the call, so time
- * queued in the client for a socket counts). A server that falls behind is not waited for forever:
- * requests unanswered `drainMs` after the last was sent count as errors, beside refusals and failures.
- * `lagMs` is how late the client sent its latest request (its own timer jitter).
+ * Open-loop load: one request every 1000/rate ms whatever the answers, on free keep-alive sockets, so a
+ * server that stalls is still sent its requests on time and every one of them measures the stall (no
+ * coordinated omission). Latency runs from the client's call to the end of the answer: the server's
+ * and the network's time, not the client's own timer jitter, which is reported apart as `lagMs` (how
+ * late the client sent its latest request; large values mean the client, not the server, fell behind).
+ * A server that falls behind is not waited for forever: requests unanswered `drainMs` after the last
+ * was sent count as errors, beside refusals and failures.
  */
-function paced(url, rate, durationS, drainMs = 5000) {
+function paced(url, rate, durationS, watcher, drainMs = 5000) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const total = rate * durationS;
   const latMs = [];
@@ -251,6 +259,7 @@ function paced(url, rate, durationS, drainMs = 5000) {
   let errors = 0;
   let lagMs = 0;
   const t0 = performance.now();
+  const srv0 = watcher.cpuS();
   return new Promise((resolve) => {
     let deadline;
     let ended = false;
@@ -259,7 +268,8 @@ function paced(url, rate, durationS, drainMs = 5000) {
       ended = true;
       clearTimeout(deadline);
       agent.destroy();
-      resolve({ ...summary(latMs), errors: errors + (total - done), lagMs });
+      const serverCpuUs = ((watcher.cpuS() - srv0) / total) * 1e6;
+      resolve({ ...summary(latMs), errors: errors + (total - done), lagMs, serverCpuUs });
     };
     const finish = () => {
       done++;
@@ -298,8 +308,26 @@ function paced(url, rate, durationS, drainMs = 5000) {
   });
 }
 
-async function batch(url, contentType, body, check) {
+/**
+ * Until mlship's prediction log has written every row it holds (its queue depth on /metrics is 0), so
+ * each batch is timed on its own rather than behind the previous batches' 10,000 rows each; the
+ * milliseconds waited. The peer keeps no log: nothing to wait for.
+ */
+async function logDrained(base) {
+  if (peer) return 0;
+  const t = performance.now();
+  while (performance.now() - t < 60_000) {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    if (/^mlship_prediction_log_queue_depth 0$/m.test(text)) return performance.now() - t;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("the prediction log did not drain within 60 s");
+}
+
+async function batch(base, url, contentType, body, check) {
+  const drainMs = [];
   const post = async () => {
+    drainMs.push(await logDrained(base));
     const t = performance.now();
     const res = await fetch(url, { method: "POST", headers: { "content-type": contentType }, body });
     const text = await res.text();
@@ -312,7 +340,7 @@ async function batch(url, contentType, body, check) {
   const ms = [];
   for (let i = 0; i < batchRuns.timed; i++) ms.push(await post());
   const s = summary(ms);
-  return { median: s.p50, p95: s.p95 };
+  return { median: s.p50, p95: s.p95, drainMs: summary(drainMs).p50 };
 }
 
 const jsonRows = (text) => {
@@ -360,22 +388,30 @@ try {
       rateRps: rated.rps,
     });
     log(`autocannon ${RATE} req/s: p50 ${rated.p50.toFixed(2)} p99 ${rated.p99.toFixed(2)} ms`);
-    const pace = await paced(url, RATE, seconds.load);
+    const pace = await paced(url, RATE, seconds.load, watcher);
     Object.assign(metrics, {
       pacedP50Ms: pace.p50,
       pacedP99Ms: pace.p99,
       pacedMaxMs: pace.max,
       pacedErrors: pace.errors,
+      pacedCpuUs: pace.serverCpuUs,
     });
     extra.pacedLagMs = pace.lagMs;
     log(`paced ${RATE} req/s: p50 ${pace.p50.toFixed(2)} p99 ${pace.p99.toFixed(2)} ms`);
     const max1 = await cannon(url, { connections: 50, duration: seconds.load }, watcher);
-    Object.assign(metrics, { max1Rps: max1.rps, max1P99Ms: max1.p99, max1Errors: max1.errors });
+    Object.assign(metrics, {
+      max1Rps: max1.rps,
+      max1P99Ms: max1.p99,
+      max1Errors: max1.errors,
+      max1CpuUs: max1.serverCpuUs,
+      max1LoadCpuUs: max1.loadCpuUs,
+    });
     extra.cpu1 = { load: max1.loadCpuPct, server: max1.serverCpuPct };
     log(`max throughput, 1 worker: ${max1.rps.toFixed(0)} req/s`);
 
-    const json = await batch(url, "application/json", batchJson, jsonRows);
-    const csv = await batch(url, "text/csv", batchCsv, csvRows);
+    const json = await batch(one.base, url, "application/json", batchJson, jsonRows);
+    const csv = await batch(one.base, url, "text/csv", batchCsv, csvRows);
+    extra.logDrainMs = { json: json.drainMs, csv: csv.drainMs };
     Object.assign(metrics, {
       batchJsonMs: json.median,
       batchJsonP95Ms: json.p95,
@@ -397,7 +433,13 @@ try {
       const url2 = `${two.base}${side.path}`;
       await cannon(url2, { connections: 50, duration: seconds.warmup }, watcher2);
       const max2 = await cannon(url2, { connections: 50, duration: seconds.load }, watcher2);
-      Object.assign(metrics, { max2Rps: max2.rps, max2P99Ms: max2.p99, max2Errors: max2.errors });
+      Object.assign(metrics, {
+        max2Rps: max2.rps,
+        max2P99Ms: max2.p99,
+        max2Errors: max2.errors,
+        max2CpuUs: max2.serverCpuUs,
+        max2LoadCpuUs: max2.loadCpuUs,
+      });
       extra.cpu2 = { load: max2.loadCpuPct, server: max2.serverCpuPct };
       metrics.rss2Mb = watcher2.peakMb();
       extra.processes2 = watcher2.processes();

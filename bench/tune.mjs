@@ -30,6 +30,8 @@ import { dataDir, meanStd, repoFile, report, seconds } from "./lib.mjs";
 // script (the peer reads the same seeds); the recorded run uses seeds 0-2 and 50 trials.
 const TUNE_SEEDS = (process.env.MLSHIP_BENCH_TUNE_SEEDS ?? "0,1,2").split(",").map(Number);
 const TRIALS = Number(process.env.MLSHIP_BENCH_TUNE_TRIALS ?? 50);
+// MLSHIP_BENCH_TUNE_PROBLEMS ("churn") runs only some of the two problems, for the same reason.
+const PROBLEMS = (process.env.MLSHIP_BENCH_TUNE_PROBLEMS ?? "churn,ames").split(",");
 
 const foldsFile = `${dataDir}tune_folds.json`;
 const sameFolds = existsSync(foldsFile);
@@ -125,6 +127,7 @@ for (const [key, spec] of [
     },
   ],
 ]) {
+  if (!PROBLEMS.includes(key)) continue;
   const r = await problem(spec);
   Object.assign(
     metrics,

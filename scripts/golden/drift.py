@@ -206,7 +206,8 @@ def wasserstein_cases():
         x, y = data(a), data(b)
         d = stats.wasserstein_distance(x, y)
         normed = d / max(np.std(x), 0.001)
-        out.append({"id": cid, "a": a, "b": b, "distance": float(d), "normed": float(normed)})
+        energy = stats.energy_distance(x, y)
+        out.append({"id": cid, "a": a, "b": b, "distance": float(d), "normed": float(normed), "energy": float(energy)})
     return out
 
 
@@ -236,10 +237,11 @@ def get_binned_data(reference_data, current_data, numerical, feel_zeroes=True):
 def binned_values(ref, cur, numerical):
     r, c = get_binned_data(ref, cur, numerical, False)
     js = distance.jensenshannon(r, c)
+    hellinger = float(np.sqrt(np.sum((np.sqrt(r) - np.sqrt(c)) ** 2)) / np.sqrt(2))
     r, c = get_binned_data(ref, cur, numerical)
     psi = float(np.sum((r - c) * np.log(r / c)))
     kl = float(stats.entropy(r, c))
-    return float(js), psi, kl
+    return float(js), psi, kl, hellinger
 
 
 def binned_cases():
@@ -254,8 +256,8 @@ def binned_cases():
     ]
     out = []
     for cid, a, b in numeric:
-        js, p, kl = binned_values(pd.Series(data(a)), pd.Series(data(b)), True)
-        out.append({"id": cid, "type": "numeric", "a": a, "b": b, "jensenshannon": js, "psi": p, "kl": kl})
+        js, p, kl, h = binned_values(pd.Series(data(a)), pd.Series(data(b)), True)
+        out.append({"id": cid, "type": "numeric", "a": a, "b": b, "jensenshannon": js, "psi": p, "kl": kl, "hellinger": h})
     letters = np.array(list("abcdefgh"))
     categorical = [
         ("cat-same-levels", letters[rng.integers(0, 4, 300)], letters[rng.integers(0, 4, 250)]),
@@ -264,10 +266,10 @@ def binned_cases():
         ("cat-skewed", letters[np.minimum(rng.geometric(0.5, 3000) - 1, 7)], letters[rng.integers(0, 8, 2000)]),
     ]
     for cid, a, b in categorical:
-        js, p, kl = binned_values(pd.Series(a), pd.Series(b), False)
+        js, p, kl, h = binned_values(pd.Series(a), pd.Series(b), False)
         out.append(
             {"id": cid, "type": "categorical", "a": {"labels": a.tolist()}, "b": {"labels": b.tolist()},
-             "jensenshannon": js, "psi": p, "kl": kl}
+             "jensenshannon": js, "psi": p, "kl": kl, "hellinger": h}
         )
     return out
 

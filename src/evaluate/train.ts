@@ -12,7 +12,7 @@ import { asCategorical, type Column, type Frame, takeColumn } from "../core/fram
 import type { Predictor } from "../core/protocol.js";
 import { mlshipVersion } from "../core/version.js";
 import { collect, type Dataset, type DatasetSchema, inferSchema } from "../data/index.js";
-import { baselineKind, createModel, modelCatalog, modelTaskOf } from "../models/index.js";
+import { baselineKind, createModel, modelCatalog, modelParamNames, modelTaskOf } from "../models/index.js";
 import { type DefaultPrepOptions, defaultPrep, Pipeline, prepFromSpec } from "../prep/index.js";
 import { defaultModels, featureColumns, type MetricName, metricDirection, type Spec } from "../spec/index.js";
 import { assertValid, deriveExpectations, validateOptionsFromSpec } from "../validate/index.js";
@@ -129,6 +129,21 @@ export function candidateBuilder(spec: Spec, X: Frame): CandidateBuilder {
   };
 }
 
+/**
+ * A model's params with the spec's seed for its own randomness (bootstrap draws, feature sampling) when
+ * the spec leaves `randomState` unset, so the same spec trains the same model twice.
+ */
+export function seededParams(
+  spec: Spec,
+  kind: string,
+  params: Record<string, unknown>,
+): Record<string, unknown> {
+  // An unknown kind is left for createModel to report at the spec's entry.
+  if ("randomState" in params || !modelCatalog[kind] || !modelParamNames(kind).includes("randomState"))
+    return params;
+  return { ...params, randomState: spec.split.seed };
+}
+
 /** The spec's models (or the defaults for its task), in spec order. */
 export function specModels(
   spec: Spec,
@@ -151,12 +166,15 @@ export function baselineCandidate(spec: Spec, builder: CandidateBuilder): Candid
 
 function buildCandidates(spec: Spec, X: Frame): { candidates: Candidate[]; prepDescription: string[] } {
   const builder = candidateBuilder(spec, X);
-  const candidates: Candidate[] = specModels(spec).map((m, i) => ({
-    name: m.name ?? m.kind,
-    kind: m.kind,
-    params: m.params ?? {},
-    estimator: builder.estimator(m.kind, m.params ?? {}, `spec: models[${i}] (${m.kind})`),
-  }));
+  const candidates: Candidate[] = specModels(spec).map((m, i) => {
+    const params = seededParams(spec, m.kind, m.params ?? {});
+    return {
+      name: m.name ?? m.kind,
+      kind: m.kind,
+      params,
+      estimator: builder.estimator(m.kind, params, `spec: models[${i}] (${m.kind})`),
+    };
+  });
   const baseline = baselineCandidate(spec, builder);
   if (baseline) candidates.push(baseline);
   return { candidates, prepDescription: builder.prepDescription() };

@@ -47,6 +47,11 @@ export function baselineKind(task: ModelTask): string | null {
   return task === "classification" ? "dummyClassifier" : task === "regression" ? "dummyRegressor" : null;
 }
 
+/** The parameters a registered model kind takes (its defaults' keys). */
+export function modelParamNames(kind: string): string[] {
+  return Object.keys(reviveEstimator({ kind, params: {}, state: null }).params);
+}
+
 /**
  * An unfitted model from a kind and params as written in the spec. `where` names the spec entry so a
  * wrong kind or param points at the line to fix.
@@ -79,7 +84,7 @@ export function createModel(
   if (!registeredKinds().includes(kind)) {
     throw new MlshipError({ what: `model kind "${kind}" is not loaded`, code: "E_MODEL_KIND" });
   }
-  const known = Object.keys(reviveEstimator({ kind, params: {}, state: null }).params);
+  const known = modelParamNames(kind);
   for (const name of Object.keys(params)) {
     if (!known.includes(name)) {
       const guess = didYouMean(name, known);

@@ -3,8 +3,8 @@
  * report needs no JavaScript to show them. Data is always inline; the loader refuses every URL, so a
  * spec can never make the renderer read a file or the network.
  */
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { Loader } from "vega";
+import type { TopLevelSpec } from "vega-lite";
 
 const noLoading = {
   load: () => Promise.reject(new Error("charts load no data: everything is inline")),
@@ -21,12 +21,16 @@ const config = {
   view: { stroke: null },
 };
 
-/** The SVG text of a Vega-Lite spec. */
+/** The SVG text of a Vega-Lite spec. Vega is loaded on the first chart, not by every mlship command. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const compiled = compile({ ...spec, config: { ...config, ...(spec.config ?? {}) } } as TopLevelSpec).spec;
+  const [vega, vl] = await Promise.all([import("vega"), import("vega-lite")]);
+  const compiled = vl.compile({
+    ...spec,
+    config: { ...config, ...(spec.config ?? {}) },
+  } as TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), {
     renderer: "none",
-    loader: noLoading as unknown as vega.Loader,
+    loader: noLoading as unknown as Loader,
   });
   try {
     return await view.toSVG();

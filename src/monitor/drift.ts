@@ -6,6 +6,8 @@
  *   - larger references: normed Wasserstein distance for numeric, Jensen–Shannon distance for categorical
  *     and for numeric features with at most 5 distinct values; drifted when the distance >= 0.1;
  *   - the dataset drifts when the share of drifted features reaches driftShare (0.5).
+ * PSI, KL, the Hellinger distance (on the same bins as Jensen-Shannon) and the energy distance
+ * (scipy.stats.energy_distance, numeric only) are selectable, each drifting at 0.1 by default.
  * A feature's samples are prepared once (numeric: sorted finite values; categorical: counts per level), so
  * a reference can be compared with many windows of the prediction log without sorting it again.
  */
@@ -17,7 +19,9 @@ import {
   chi2Contingency,
   distinctCounts,
   distinctSorted,
+  energyDistance,
   fillZeroShares,
+  hellingerDistance,
   histogramSorted,
   jensenShannonDistance,
   klDivergence,
@@ -50,6 +54,8 @@ export const driftTests: Readonly<Record<DriftTest, TestInfo>> = {
   jensenshannon: { kind: "distance", threshold: 0.1, numericOnly: false, title: "Jensen-Shannon distance" },
   psi: { kind: "distance", threshold: 0.1, numericOnly: false, title: "population stability index" },
   kl: { kind: "distance", threshold: 0.1, numericOnly: false, title: "Kullback-Leibler divergence" },
+  hellinger: { kind: "distance", threshold: 0.1, numericOnly: false, title: "Hellinger distance" },
+  energy: { kind: "distance", threshold: 0.1, numericOnly: true, title: "energy distance" },
 };
 
 /** Evidently's switch from tests to distances: references above this many values use distances. */
@@ -322,10 +328,14 @@ function pValueTest(
 function distanceOf(test: DriftTest, reference: DriftSample, current: DriftSample): number {
   if (test === "wasserstein" && reference.type === "numeric" && current.type === "numeric")
     return wassersteinNormed(reference.sorted, current.sorted);
+  if (test === "energy" && reference.type === "numeric" && current.type === "numeric")
+    return energyDistance(reference.sorted, current.sorted);
   const shares = binnedShares(reference, current);
   switch (test) {
     case "jensenshannon":
       return jensenShannonDistance(shares.reference, shares.current);
+    case "hellinger":
+      return hellingerDistance(shares.reference, shares.current);
     case "psi":
       return psi(fillZeroShares(shares.reference), fillZeroShares(shares.current));
     default:

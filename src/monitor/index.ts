@@ -27,6 +27,7 @@ export { type KsPValue, kolmogorovSf, ks2SampPValue, smirnov } from "./kolmogoro
 export * from "./loop.js";
 export * from "./performance.js";
 export * from "./profile.js";
+export * from "./recent.js";
 export * from "./report.js";
 export * from "./service.js";
 export { sortedFinite } from "./sort.js";

@@ -5,7 +5,7 @@
  * the one-sided test's p-value is below alpha and the drop is at least the rule's minimum.
  */
 import { type Column, categorical, numeric } from "../core/frame.js";
-import { greaterIsBetter, type Prediction, score } from "../evaluate/index.js";
+import { greaterIsBetter, logLoss, type Prediction, score } from "../evaluate/index.js";
 import type { MetricName } from "../spec/index.js";
 import { decodeFloat64, encodeFloat64 } from "./encode.js";
 import {
@@ -44,6 +44,8 @@ export interface MetricEstimate {
   lower: number;
   upper: number;
   method: IntervalMethod;
+  /** Bootstrap resamples behind the interval (fewer than configured on very large windows); null otherwise. */
+  resamples: number | null;
   /** The same metric on the holdout, when it was measured there. */
   holdout: number | null;
   /** How much worse than the holdout (positive = worse, in the metric's units). */
@@ -155,6 +157,144 @@ function aucOf(set: LabelledSet, positiveClass: string | undefined): AucEstimate
   return delongAuc(positive, scores);
 }
 
+/**
+ * A replicate's value from the resampled rows without building columns: for metrics that are a mean
+ * of per-row terms (accuracy, log loss, Brier, the regression errors) or a function of counts (binary
+ * precision, recall, F1; R² from sums), each row's term is computed once and a replicate only sums
+ * them, so a resample costs n additions, not a call of the general scorer. Same operations, in the same
+ * order, as the evaluate layer's metric on the resampled rows, up to summation rounding.
+ */
+type Kernel = (rows: Int32Array) => number;
+
+function perRow(n: number, term: (i: number) => number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = term(i);
+  return out;
+}
+
+function meanKernel(terms: Float64Array, finish: (m: number) => number = (m) => m): Kernel {
+  return (rows) => {
+    let s = 0;
+    for (let i = 0; i < rows.length; i++) s += terms[rows[i]];
+    return finish(s / rows.length);
+  };
+}
+
+function fastKernel(metric: MetricName, set: LabelledSet, positiveClass: string | undefined): Kernel | null {
+  const n = set.n;
+  const k = set.classes.length;
+  if (k === 0) {
+    const y = set.truth as Float64Array;
+    const yhat = set.predicted as Float64Array;
+    switch (metric) {
+      case "mae":
+        return meanKernel(perRow(n, (i) => Math.abs(yhat[i] - y[i])));
+      case "mse":
+        return meanKernel(perRow(n, (i) => (yhat[i] - y[i]) ** 2));
+      case "rmse":
+        return meanKernel(
+          perRow(n, (i) => (yhat[i] - y[i]) ** 2),
+          (m) => Math.sqrt(m),
+        );
+      case "mape":
+        return meanKernel(
+          perRow(n, (i) => Math.abs(yhat[i] - y[i]) / Math.max(Math.abs(y[i]), Number.EPSILON)),
+        );
+      case "r2":
+        return (rows) => {
+          let sy = 0;
+          let syy = 0;
+          let see = 0;
+          for (let i = 0; i < rows.length; i++) {
+            const r = rows[i];
+            sy += y[r];
+            syy += y[r] * y[r];
+            see += (yhat[r] - y[r]) ** 2;
+          }
+          const sst = syy - (sy * sy) / rows.length;
+          if (see === 0) return 1;
+          if (!(sst > 1e-12 * syy)) return 0;
+          return 1 - see / sst;
+        };
+      default:
+        return null;
+    }
+  }
+  const t = set.truth as Int32Array;
+  const p = set.predicted as Int32Array;
+  if (metric === "accuracy") return meanKernel(perRow(n, (i) => (t[i] === p[i] ? 1 : 0)));
+  if (metric === "log_loss" && set.proba) {
+    const proba = set.proba;
+    return meanKernel(perRow(n, (i) => logLoss(Int32Array.of(t[i]), proba.subarray(i * k, i * k + k), {})));
+  }
+  if (k !== 2) return null;
+  const pos = positiveCode(set, positiveClass);
+  if (metric === "brier" && set.proba) {
+    const proba = set.proba;
+    return meanKernel(perRow(n, (i) => ((t[i] === pos ? 1 : 0) - proba[i * 2 + pos]) ** 2));
+  }
+  if (metric !== "precision" && metric !== "recall" && metric !== "f1") return null;
+  return (rows) => {
+    let tp = 0;
+    let predicted = 0;
+    let actual = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      const isPos = t[r] === pos;
+      const saysPos = p[r] === pos;
+      if (saysPos) predicted++;
+      if (isPos) actual++;
+      if (isPos && saysPos) tp++;
+    }
+    const precision = predicted === 0 ? 0 : tp / predicted;
+    const recall = actual === 0 ? 0 : tp / actual;
+    if (metric === "precision") return precision;
+    if (metric === "recall") return recall;
+    const denom = precision + recall;
+    return (2 * precision * recall) / (denom === 0 ? 1 : denom);
+  };
+}
+
+/** Most row draws a bootstrap spends per metric; larger windows get fewer resamples (at least 200). */
+const drawBudget = 50_000_000;
+
+/** The resamples a window of n rows gets: the configured number, fewer when n x resamples is too large. */
+export function resamplesFor(n: number, resamples: number): number {
+  return n * resamples <= drawBudget ? resamples : Math.max(200, Math.floor(drawBudget / Math.max(n, 1)));
+}
+
+/**
+ * Seeded bootstrap replicates of several metrics at once: every metric sees the same resampled rows
+ * (those bootstrapReplicates draws from the seed), so the index stream is drawn once for all.
+ */
+export function replicatesFor(
+  metrics: readonly MetricName[],
+  set: LabelledSet,
+  resamples: number,
+  seed: number,
+  positiveClass?: string,
+): Map<MetricName, Float64Array> {
+  const kernels = metrics.map(
+    (m) => fastKernel(m, set, positiveClass) ?? ((rows: Int32Array) => metricOn(m, set, rows, positiveClass)),
+  );
+  const out = metrics.map(() => new Float64Array(resamples));
+  let b = 0;
+  bootstrapReplicates(set.n, resamples, seed, (rows) => {
+    for (let j = 0; j < kernels.length; j++) {
+      let v: number;
+      try {
+        v = kernels[j](rows);
+      } catch {
+        v = Number.NaN;
+      }
+      out[j][b] = v;
+    }
+    b++;
+    return 0;
+  });
+  return new Map(metrics.map((m, j) => [m, out[j]]));
+}
+
 /** Seeded bootstrap replicates of one metric on `set`. */
 export function metricReplicates(
   metric: MetricName,
@@ -163,7 +303,7 @@ export function metricReplicates(
   seed: number,
   positiveClass?: string,
 ): Float64Array {
-  return bootstrapReplicates(set.n, resamples, seed, (rows) => metricOn(metric, set, rows, positiveClass));
+  return replicatesFor([metric], set, resamples, seed, positiveClass).get(metric) as Float64Array;
 }
 
 /** Most holdout rows resampled at training: bootstrap cost is rows x resamples x the metric's cost. */
@@ -190,12 +330,15 @@ export function holdoutReference(
   if (binary(set) && set.proba) ref.auc = aucOf(set, options.positiveClass);
   const sub = set.n > holdoutBootstrapRows ? subsample(set, holdoutBootstrapRows, options.seed) : set;
   ref.bootstrap.rows = sub.n;
-  for (const metric of options.metrics) {
-    if (methodOf(metric, set) !== "bootstrap" || !computable(metric, set)) continue;
-    ref.bootstrap.replicates[metric] = encodeFloat64(
-      metricReplicates(metric, sub, options.resamples, options.seed, options.positiveClass),
-    );
-  }
+  const boot = options.metrics.filter((m) => methodOf(m, set) === "bootstrap" && computable(m, set));
+  for (const [metric, reps] of replicatesFor(
+    boot,
+    sub,
+    options.resamples,
+    options.seed,
+    options.positiveClass,
+  ))
+    ref.bootstrap.replicates[metric] = encodeFloat64(reps);
   return ref;
 }
 
@@ -240,6 +383,7 @@ function estimate(
   set: LabelledSet,
   holdout: HoldoutReference | null,
   options: PerformanceOptions,
+  replicates: Float64Array | undefined,
 ): MetricEstimate | null {
   if (!computable(metric, set)) return null;
   const direction =
@@ -251,6 +395,7 @@ function estimate(
   let interval: Interval;
   let test: TestResult | null = null;
   let testName: string | null = null;
+  let resamples: number | null = null;
   if (method === "wilson") {
     const correct = correctCount(set);
     value = correct / set.n;
@@ -275,11 +420,13 @@ function estimate(
     } catch {
       value = Number.NaN;
     }
-    const replicates = metricReplicates(metric, set, options.resamples, options.seed, options.positiveClass);
-    interval = percentileInterval(replicates, options.confidence);
+    const reps =
+      replicates ?? metricReplicates(metric, set, options.resamples, options.seed, options.positiveClass);
+    resamples = reps.length;
+    interval = percentileInterval(reps, options.confidence);
     const stored = holdout?.bootstrap.replicates[metric];
     if (stored !== undefined) {
-      test = bootstrapTest(replicates, decodeFloat64(stored), direction);
+      test = bootstrapTest(reps, decodeFloat64(stored), direction);
       testName = "two-sample bootstrap test of the difference (one-sided)";
     }
   }
@@ -296,6 +443,7 @@ function estimate(
     lower: interval.lower,
     upper: interval.upper,
     method,
+    resamples,
     holdout: holdoutValue,
     drop,
     test: pValue === null ? null : testName,
@@ -324,8 +472,16 @@ export function windowPerformance(
       conceptDrift: false,
       note: "no labelled predictions",
     };
+  const boot = names.filter((m) => computable(m, set) && methodOf(m, set) === "bootstrap");
+  const replicates = replicatesFor(
+    boot,
+    set,
+    resamplesFor(set.n, options.resamples),
+    options.seed,
+    options.positiveClass,
+  );
   const metrics = names
-    .map((m) => estimate(m, set, holdout, options))
+    .map((m) => estimate(m, set, holdout, options, replicates.get(m)))
     .filter((m): m is MetricEstimate => m !== null);
   const judged = set.n >= options.minLabels;
   if (!judged) for (const m of metrics) m.significant = false;

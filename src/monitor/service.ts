@@ -147,35 +147,44 @@ interface Pending {
 
 /** The operations, run on the worker thread. */
 class ThreadMonitor implements MonitorOps {
-  private readonly worker: Worker;
+  private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
   private next = 0;
-  private readonly ready: Promise<void>;
+  private ready: Promise<void> | undefined;
   private exited = false;
 
-  constructor(storePath: string, options: MonitorServiceOptions, log: LoopLogger) {
-    const { log: _log, now: _now, thread: _thread, ...rest } = options;
-    const workerData: WorkerData = { storePath, options: rest };
-    this.worker = new Worker(workerUrl, { workerData });
+  constructor(
+    private readonly storePath: string,
+    private readonly options: MonitorServiceOptions,
+    private readonly log: LoopLogger,
+  ) {}
+
+  /** Started on first need, so a server is listening before the thread competes for the CPU. */
+  private thread(): Worker {
+    if (this.worker) return this.worker;
+    const { log: _log, now: _now, thread: _thread, ...rest } = this.options;
+    const workerData: WorkerData = { storePath: this.storePath, options: rest };
+    const worker = new Worker(workerUrl, { workerData });
+    this.worker = worker;
     // An idle monitor must not keep a finished process alive; calls in flight hold it (call()).
-    this.worker.unref();
+    worker.unref();
     let started: () => void = () => {};
     let failed: (e: unknown) => void = () => {};
     this.ready = new Promise<void>((resolve, reject) => {
       started = resolve;
       failed = reject;
     });
-    this.worker.on("message", (m: FromThread) => {
+    worker.on("message", (m: FromThread) => {
       if ("ready" in m) return started();
       if ("failed" in m) return failed(new MlshipError(m.failed));
       if ("log" in m) {
-        log[m.log](m.obj, m.msg);
+        this.log[m.log](m.obj, m.msg);
         return;
       }
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
-      if (this.pending.size === 0) this.worker.unref();
+      if (this.pending.size === 0) worker.unref();
       if ("error" in m) p.reject(new MlshipError(m.error));
       else p.resolve(m.result);
     });
@@ -185,12 +194,14 @@ class ThreadMonitor implements MonitorOps {
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
     };
-    this.worker.on("error", fail);
-    this.worker.on("exit", (code) => fail(new Error(`the monitor thread exited (code ${code})`)));
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`the monitor thread exited (code ${code})`)));
+    return worker;
   }
 
   start(): Promise<void> {
-    return this.ready;
+    this.thread();
+    return this.ready as Promise<void>;
   }
 
   private call<T>(op: ToThread["op"], args: unknown[] = []): Promise<T> {
@@ -198,11 +209,12 @@ class ThreadMonitor implements MonitorOps {
       return Promise.reject(
         new MlshipError({ what: "the monitor thread is not running", code: "E_MONITOR_STOPPED" }),
       );
+    const worker = this.thread();
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.ref();
-      this.worker.postMessage({ id, op, args } satisfies ToThread);
+      worker.ref();
+      worker.postMessage({ id, op, args } satisfies ToThread);
     });
   }
 
@@ -216,10 +228,11 @@ class ThreadMonitor implements MonitorOps {
   writeStats = (process: string, rows: MinuteStats[]) => this.call<void>("writeStats", [process, rows]);
 
   async close(): Promise<void> {
-    if (this.exited) return;
-    const exited = new Promise((resolve) => this.worker.once("exit", resolve));
+    const worker = this.worker;
+    if (this.exited || worker === undefined) return;
+    const exited = new Promise((resolve) => worker.once("exit", resolve));
     await this.call("close").catch(() => undefined);
-    this.worker.ref();
+    worker.ref();
     await exited;
   }
 }

@@ -63,6 +63,28 @@ export function wassersteinDistance(a: Float64Array, b: Float64Array): number {
   return area.value;
 }
 
+/**
+ * scipy.stats.energy_distance (1-D, unweighted): sqrt(2) times the L2 distance between the two ECDFs,
+ * sqrt(2 * integral (F_a - F_b)^2), over the same merge as the Wasserstein distance.
+ */
+export function energyDistance(a: Float64Array, b: Float64Array): number {
+  const n1 = a.length;
+  const n2 = b.length;
+  let i = 0;
+  let j = 0;
+  const area = new Sum();
+  while (i < n1 || j < n2) {
+    const v = j >= n2 || (i < n1 && a[i] <= b[j]) ? a[i] : b[j];
+    while (i < n1 && a[i] <= v) i++;
+    while (j < n2 && b[j] <= v) j++;
+    if (i === n1 && j === n2) break;
+    const next = j >= n2 || (i < n1 && a[i] <= b[j]) ? a[i] : b[j];
+    const d = i / n1 - j / n2;
+    area.add(d * d * (next - v));
+  }
+  return Math.sqrt(2 * area.value);
+}
+
 /** numpy.std (population, ddof = 0). */
 export function populationStd(values: Float64Array): number {
   const n = values.length;
@@ -168,6 +190,15 @@ export function klDivergence(p0: ArrayLike<number>, q0: ArrayLike<number>): numb
   let s = 0;
   for (let i = 0; i < p.length; i++) s += relEntr(p[i], q[i]);
   return s;
+}
+
+/** The Hellinger distance between two share vectors: sqrt(sum (sqrt p - sqrt q)^2) / sqrt 2, in [0, 1]. */
+export function hellingerDistance(p0: ArrayLike<number>, q0: ArrayLike<number>): number {
+  const p = normalised(p0);
+  const q = normalised(q0);
+  let s = 0;
+  for (let i = 0; i < p.length; i++) s += (Math.sqrt(p[i]) - Math.sqrt(q[i])) ** 2;
+  return Math.sqrt(s) / Math.SQRT2;
 }
 
 /** Population stability index, Evidently's formula: sum (r - c) ln(r / c) over the bins' shares. */

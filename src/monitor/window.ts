@@ -41,7 +41,7 @@ export type WindowColumn =
 
 export interface WindowData {
   rows: number;
-  /** Epoch ms of each row's request. */
+  /** Epoch ms of each row's request (rows in no particular order). */
   at: Float64Array;
   latencyMs: Float64Array;
   columns: Map<string, WindowColumn>;
@@ -72,6 +72,10 @@ function sqliteOnly(store: Store): void {
   }
 }
 
+/** One version's rows, or (null) every version's: what the model answered, whichever version did. */
+const versionClause = (version: number | null) =>
+  version === null ? sql`` : sql`AND p.version = ${version}`;
+
 const joinClause = (labels: LabelJoin) =>
   labels === "none"
     ? sql``
@@ -86,15 +90,19 @@ const joinClause = (labels: LabelJoin) =>
 async function keyFromEnd(
   store: Store,
   model: string,
-  version: number,
+  version: number | null,
   n: number,
   labels: LabelJoin,
   through: LogKey | null,
+  after: LogKey | null = null,
 ): Promise<LogKey | null> {
   const upper = through === null ? sql`` : sql`AND (p.at, p.rowid) <= (${through[0]}, ${through[1]})`;
+  // A lower bound stops the scan at the window's start: asking for the 1,000,001st row of a
+  // 5,000-row window reads 5,000 index entries, not a million.
+  const lower = after === null ? sql`` : sql`AND (p.at, p.rowid) > (${after[0]}, ${after[1]})`;
   const r = await sql<{ at: number; rid: number }>`
     SELECT p.at AS at, p.rowid AS rid FROM prediction_log p ${joinClause(labels === "labelled" ? "labelled" : "none")}
-    WHERE p.model = ${model} AND p.version = ${version} ${upper}
+    WHERE p.model = ${model} ${versionClause(version)} ${upper} ${lower}
     ORDER BY p.at DESC, p.rowid DESC LIMIT 1 OFFSET ${n - 1}`.execute(store.db);
   const row = r.rows[0];
   return row ? [Number(row.at), Number(row.rid)] : null;
@@ -108,7 +116,7 @@ async function keyFromEnd(
 export async function windowBounds(
   store: Store,
   model: string,
-  version: number,
+  version: number | null,
   request: WindowRequest,
   options: { count?: number; now?: number; labels?: LabelJoin } = {},
 ): Promise<WindowBounds[]> {
@@ -172,6 +180,8 @@ class Builder {
   levels = new Map<string, Map<string, number>>();
   n = 0;
   capacity = 1024;
+  /** Datetime features: ISO text in the log, epoch ms here. */
+  readonly dates: ReadonlySet<string>;
 
   constructor(
     readonly spec: WindowColumnsSpec,
@@ -181,8 +191,9 @@ class Builder {
     this.predicted = regressor ? new Float64Array(1024) : new Int32Array(1024);
     this.proba = regressor ? null : new Float64Array(1024 * spec.classes.length);
     this.labels = withLabels ? (regressor ? new Float64Array(1024) : new Int32Array(1024)) : null;
+    this.dates = new Set(spec.features.filter((f) => f.type === "datetime").map((f) => f.name));
     for (const f of spec.features) {
-      if (f.type === "numeric") this.numeric.set(f.name, new Float64Array(1024));
+      if (f.type === "numeric" || f.type === "datetime") this.numeric.set(f.name, new Float64Array(1024));
       else if (f.type === "categorical" || f.type === "boolean") {
         this.codes.set(f.name, new Int32Array(1024));
         this.levels.set(f.name, new Map());
@@ -255,7 +266,10 @@ class Builder {
         }
       }
       const record = chunk.inputs[i] as Record<string, Cell>;
-      for (const [name, values] of this.numeric) values[row] = numericValue(record[name]);
+      for (const [name, values] of this.numeric) {
+        const v = record[name];
+        values[row] = typeof v === "string" && this.dates.has(name) ? Date.parse(v) : numericValue(v);
+      }
       for (const [name, codes] of this.codes) {
         const v = record[name];
         if (v === null || v === undefined) codes[row] = -1;
@@ -290,6 +304,12 @@ class Builder {
       }
     }
     const at = this.at.slice(0, n);
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    for (const t of at) {
+      if (t < first) first = t;
+      if (t > last) last = t;
+    }
     return {
       rows: n,
       at,
@@ -299,8 +319,8 @@ class Builder {
       proba: this.proba ? this.proba.slice(0, n * this.spec.classes.length) : null,
       labels: this.labels ? this.labels.slice(0, n) : null,
       labelled: this.labelled,
-      firstAt: n ? at[0] : null,
-      lastAt: n ? at[n - 1] : null,
+      firstAt: n ? first : null,
+      lastAt: n ? last : null,
       truncated,
     };
   }
@@ -324,7 +344,7 @@ interface ChunkRow {
 export async function readWindow(
   store: Store,
   model: string,
-  version: number,
+  version: number | null,
   bounds: WindowBounds,
   spec: WindowColumnsSpec,
   options: { labels?: LabelJoin; maxRows?: number } = {},
@@ -343,11 +363,9 @@ export async function readWindow(
       maxRows + 1,
       labels === "labelled" ? "labelled" : "none",
       bounds.through,
+      after,
     );
-    if (
-      start !== null &&
-      (after === null || start[0] > after[0] || (start[0] === after[0] && start[1] > after[1]))
-    ) {
+    if (start !== null) {
       after = start;
       truncated = true;
     }
@@ -360,20 +378,22 @@ export async function readWindow(
       bounds.through === null
         ? sql``
         : sql`AND (p.at, p.rowid) <= (${bounds.through[0]}, ${bounds.through[1]})`;
+    // Every aggregate of one query steps over the same rows in the same order, so the arrays line up
+    // row by row; that order is SQLite's choice, so the cursor is the largest key seen, not the last.
     const r = await sql<ChunkRow>`
       SELECT count(*) AS n,
-        '[' || group_concat(inputs, ',' ORDER BY at, rid) || ']' AS inputs,
-        '[' || group_concat(prediction, ',' ORDER BY at, rid) || ']' AS predictions,
-        '[' || group_concat(coalesce(probabilities, 'null'), ',' ORDER BY at, rid) || ']' AS probabilities,
-        '[' || group_concat(at, ',' ORDER BY at, rid) || ']' AS ats,
-        '[' || group_concat(latency_ms, ',' ORDER BY at, rid) || ']' AS latencies,
-        '[' || group_concat(rid, ',' ORDER BY at, rid) || ']' AS rids,
-        '[' || group_concat(coalesce(label, 'null'), ',' ORDER BY at, rid) || ']' AS labels
+        '[' || group_concat(inputs, ',') || ']' AS inputs,
+        '[' || group_concat(prediction, ',') || ']' AS predictions,
+        '[' || group_concat(coalesce(probabilities, 'null'), ',') || ']' AS probabilities,
+        '[' || group_concat(at, ',') || ']' AS ats,
+        '[' || group_concat(latency_ms, ',') || ']' AS latencies,
+        '[' || group_concat(rid, ',') || ']' AS rids,
+        '[' || group_concat(coalesce(label, 'null'), ',') || ']' AS labels
       FROM (
         SELECT p.rowid AS rid, p.at AS at, p.inputs AS inputs, p.prediction AS prediction,
           p.probabilities AS probabilities, p.latency_ms AS latency_ms, ${labelColumn} AS label
         FROM prediction_log p ${joinClause(labels)}
-        WHERE p.model = ${model} AND p.version = ${version} ${lower} ${upper}
+        WHERE p.model = ${model} ${versionClause(version)} ${lower} ${upper}
         ORDER BY p.at, p.rowid LIMIT ${chunkRows}
       )`.execute(store.db);
     const row = r.rows[0];
@@ -390,7 +410,10 @@ export async function readWindow(
       latencies: JSON.parse(row.latencies as string),
       labels: labels === "none" ? null : JSON.parse(row.labels as string),
     });
-    after = [ats[n - 1], rids[n - 1]];
+    let last = 0;
+    for (let i = 1; i < n; i++)
+      if (ats[i] > ats[last] || (ats[i] === ats[last] && rids[i] > rids[last])) last = i;
+    after = [ats[last], rids[last]];
     if (n < chunkRows) break;
   }
   return builder.finish(truncated);

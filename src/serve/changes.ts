@@ -12,6 +12,7 @@ export class StoreChanges {
   private readonly db: Database.Database | undefined;
   private readonly version: Database.Statement | undefined;
   private next = 0;
+  private current: number | undefined;
 
   constructor(path: string) {
     try {
@@ -24,14 +25,25 @@ export class StoreChanges {
     }
   }
 
-  /** A stamp that differs from any earlier one once something was committed in between. */
+  /**
+   * A stamp that differs from any earlier one once something was committed in between. Read once per
+   * turn of the event loop: the requests read from the network in one turn arrived together, and
+   * none of them can tell a commit made while they were read from one made just before.
+   */
   stamp(): number {
+    if (this.current !== undefined) return this.current;
+    let stamp: number;
     try {
-      if (this.version) return this.version.get() as number;
+      stamp = this.version ? (this.version.get() as number) : --this.next;
     } catch {
       // A store that cannot be read now: count it as changed, so the caller reads (and reports) it.
+      stamp = --this.next;
     }
-    return --this.next;
+    this.current = stamp;
+    setImmediate(() => {
+      this.current = undefined;
+    });
+    return stamp;
   }
 
   close(): void {

@@ -4,7 +4,7 @@
  * without listening, so tests and the CLI choose the address; the store stays the caller's to close.
  */
 import { randomBytes } from "node:crypto";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import type { Store } from "../store/index.js";
 import { registerApi } from "./api/index.js";
 import { registerKeyRoutes, registerSecurity, type SecurityOptions } from "./auth/index.js";
@@ -73,6 +73,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return () => `req-${processId}-${(++n).toString(36)}`;
     })(),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    // Fastify logs two lines per request at info; the hook below logs one.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  // The access log: one line per answer, with what a reader of it needs (the child logger adds reqId).
+  app.addHook("onResponse", (request, reply, done) => {
+    request.log.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
+      "answered",
+    );
+    done();
   });
   registerJsonParser(app);
   app.setValidatorCompiler(validatorCompiler());

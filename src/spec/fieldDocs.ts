@@ -71,7 +71,7 @@ export const fieldDocs = {
   "monitoring.drift":
     "Per-feature drift tests: by default KS / chi-square up to 1,000 reference values, normed Wasserstein / Jensen-Shannon above.",
   "monitoring.drift.test":
-    "One test for every feature: ks | chisquare | wasserstein | jensenshannon | psi | kl.",
+    "One test for every feature: ks | chisquare | wasserstein | jensenshannon | psi | kl | hellinger | energy.",
   "monitoring.drift.threshold":
     "One threshold for every feature: p-value tests drift below it, distances at or above it.",
   "monitoring.drift.share":

@@ -472,6 +472,16 @@ export function renderSpec(options: RenderSpecOptions): string {
     comment(`  model: ${scalar(options.name)} # ${fieldDocs["registry.model"]}`),
     comment(`  promote: never # ${fieldDocs["registry.promote"]}`),
     "",
+    comment(`${fieldDocs.monitoring} Every field has a default; uncomment to change.`),
+    "# monitoring:",
+    comment(`  window: { rows: 1000 } # ${fieldDocs["monitoring.window"]}`),
+    comment(`  drift: { share: 0.5 }  # ${fieldDocs["monitoring.drift.share"]}`),
+    comment(`  alerts:                # ${fieldDocs["monitoring.alerts"]}`),
+    comment("    - { kind: dataDrift }"),
+    comment("    - { kind: performanceDrop }"),
+    comment("    - { kind: errorRate, above: 0.05 }"),
+    comment(`  webhook: { url: https://hooks.example.com/mlship } # ${fieldDocs["monitoring.webhook.url"]}`),
+    "",
   );
   return lines.join("\n");
 }

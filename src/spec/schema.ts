@@ -206,7 +206,16 @@ export const lowerIsBetter: ReadonlySet<MetricName> = new Set([
 ]);
 
 /** The drift tests monitoring can use per feature (src/monitor/drift.ts implements each). */
-export const driftTestNames = ["ks", "chisquare", "wasserstein", "jensenshannon", "psi", "kl"] as const;
+export const driftTestNames = [
+  "ks",
+  "chisquare",
+  "wasserstein",
+  "jensenshannon",
+  "psi",
+  "kl",
+  "hellinger",
+  "energy",
+] as const;
 export type DriftTestName = (typeof driftTestNames)[number];
 
 /** Seconds as a number, or a duration with its unit: "500ms", "90s", "15m", "1h", "7d". */

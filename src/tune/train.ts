@@ -6,7 +6,6 @@
  * baseline; `mlship train` adds the spec's fixed models.
  */
 import { MlshipError } from "../core/errors.js";
-import { reviveEstimator } from "../core/protocol.js";
 import {
   baselineCandidate,
   type Candidate,
@@ -16,11 +15,13 @@ import {
   type FoldResult,
   finishTraining,
   prepareTraining,
+  seededParams,
   type TrainEvent,
   type TrainOptions,
   type TrainResult,
   type TrainSummary,
 } from "../evaluate/index.js";
+import { modelParamNames } from "../models/index.js";
 import {
   didYouMean,
   durationSeconds,
@@ -141,10 +142,6 @@ export function hasSpaces(spec: Spec): boolean {
 
 type Entry = ReturnType<typeof tunedEntries>[number];
 
-function knownParams(kind: string): string[] {
-  return Object.keys(reviveEstimator({ kind, params: {}, state: null }).params);
-}
-
 /**
  * Checks every space against its model before any trial runs: the model has each parameter, and accepts
  * the ends of each range and every choice. All problems come back at once, pinned to the spec's lines.
@@ -163,7 +160,7 @@ function checkSpaces(spec: Spec, entries: Entry[], builder: CandidateBuilder): v
       });
     }
     names.set(name, index);
-    const known = knownParams(entry.kind);
+    const known = modelParamNames(entry.kind);
     for (const [param, s] of Object.entries(entry.space ?? {})) {
       const path = ["models", index, "space", param];
       if (!known.includes(param)) {
@@ -325,9 +322,8 @@ export async function tuneFromSpec(spec: Spec, options: TuneOptions): Promise<Tu
     forTrial: boolean,
   ): { entry: Entry; params: Record<string, unknown> } => {
     const e = entryOf(params, entries);
-    const known = knownParams(e.entry.kind);
-    const out: Record<string, unknown> = { ...e.entry.params, ...searched(params, space) };
-    if (known.includes("randomState") && !("randomState" in out)) out.randomState = spec.split.seed;
+    const known = modelParamNames(e.entry.kind);
+    const out = { ...seededParams(spec, e.entry.kind, { ...e.entry.params, ...searched(params, space) }) };
     // Folds run side by side instead of a model's own threads, which would oversubscribe the cores.
     if (forTrial && poolPossible && known.includes("nJobs")) out.nJobs = 1;
     return { entry: e, params: out };

@@ -5,8 +5,16 @@
  * the training data never had).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkModel, loadVersionProfile, readWindow, windowBounds } from "../../src/monitor/index.js";
+import { predictFrame } from "../../src/evaluate/index.js";
+import {
+  checkModel,
+  labelledFrame,
+  loadVersionProfile,
+  readWindow,
+  windowBounds,
+} from "../../src/monitor/index.js";
 import { getModelVersion } from "../../src/registry/index.js";
+import { ModelHost } from "../../src/serve/predict/models.js";
 import {
   churnLabels,
   churnRecords,
@@ -280,5 +288,38 @@ describe("performance on labelled predictions", () => {
     expect(state.performance?.rows).toBe(300);
     expect(state.performance?.window).toMatchObject({ kind: "rows", rows: 300 });
     expect(state.performance?.conceptDrift).toBe(true);
+  });
+});
+
+describe("labelledFrame: the latest labelled predictions as model input, for comparing models", () => {
+  it("rebuilds the rows the model scored: scoring them again gives the logged predictions", async () => {
+    const host = new ModelHost(t.store);
+    const loaded = await host.version(t.name, t.version);
+    const recent = await labelledFrame(
+      t.store,
+      t.name,
+      loaded.artifact.payload,
+      { rows: 500 },
+      { now: t0 + 40 * hour },
+    );
+    expect(recent.frame.nRows).toBe(500);
+    expect(recent.frame.names).toEqual(loaded.artifact.payload.inputSchema.columns.map((c) => c.name));
+    expect(recent.labels.type).toBe("categorical");
+    const logged = await readWindow(
+      t.store,
+      t.name,
+      null,
+      recent.bounds,
+      { features: [], classes: ["No", "Yes"] },
+      { labels: "labelled" },
+    );
+    const again = predictFrame(loaded.model, recent.frame).column("prediction");
+    const classes = ["No", "Yes"];
+    if (again.type !== "categorical" || recent.labels.type !== "categorical")
+      throw new Error("classes expected");
+    expect(Array.from(again.codes, (c) => classes.indexOf(again.levels[c]))).toEqual(
+      Array.from(logged.predicted),
+    );
+    expect(Array.from(recent.labels.codes)).toEqual(Array.from(logged.labels as Int32Array));
   });
 });

@@ -16,7 +16,13 @@ import {
 import { kolmogorovSf, smirnov } from "../../src/monitor/kolmogorov.js";
 import { sortedFinite } from "../../src/monitor/sort.js";
 import { chi2Sf } from "../../src/monitor/special.js";
-import { chi2Contingency, ks2Samp, wassersteinDistance, wassersteinNormed } from "../../src/monitor/stats.js";
+import {
+  chi2Contingency,
+  energyDistance,
+  ks2Samp,
+  wassersteinDistance,
+  wassersteinNormed,
+} from "../../src/monitor/stats.js";
 
 interface Gen {
   n: number;
@@ -43,7 +49,7 @@ const golden = JSON.parse(readFileSync(new URL("../golden/drift.json", import.me
     pValue: number;
     dof: number;
   }>;
-  wasserstein: Array<{ id: string; a: Data; b: Data; distance: number; normed: number }>;
+  wasserstein: Array<{ id: string; a: Data; b: Data; distance: number; normed: number; energy: number }>;
   binned: Array<{
     id: string;
     type: "numeric" | "categorical";
@@ -52,6 +58,7 @@ const golden = JSON.parse(readFileSync(new URL("../golden/drift.json", import.me
     jensenshannon: number;
     psi: number;
     kl: number;
+    hellinger: number;
   }>;
 };
 
@@ -150,11 +157,12 @@ describe("chi-square", () => {
   }
 });
 
-describe("Wasserstein distance (scipy.stats.wasserstein_distance, Evidently's normed variant)", () => {
+describe("Wasserstein distance (scipy.stats.wasserstein_distance, Evidently's normed variant) and energy distance (scipy.stats.energy_distance)", () => {
   for (const c of golden.wasserstein) {
     it(c.id, () => {
       close(wassersteinDistance(sorted(c.a), sorted(c.b)), c.distance, 1e-10, "distance");
       close(wassersteinNormed(sorted(c.a), sorted(c.b)), c.normed, 1e-10, "normed");
+      close(energyDistance(sorted(c.a), sorted(c.b)), c.energy, 1e-10, "energy");
     });
   }
 });
@@ -176,7 +184,7 @@ describe("binned distances in Evidently's convention", () => {
     it(`${c.type}: ${c.id}`, () => {
       const a = sampleOf(c.a);
       const b = sampleOf(c.b);
-      for (const test of ["jensenshannon", "psi", "kl"] as const) {
+      for (const test of ["jensenshannon", "psi", "kl", "hellinger"] as const) {
         close(compareSamples("x", a, b, { test }).distance, c[test], 1e-10, test);
       }
     });

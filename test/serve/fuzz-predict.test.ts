@@ -144,6 +144,35 @@ describe("bad input to the prediction API never crashes the server", () => {
     }
   });
 
+  it("odd model names, aliases and versions in the path are 4xx", async () => {
+    const refs = [
+      "%00",
+      "%F0%9F%98%80",
+      "a".repeat(2000),
+      "..%2F..%2Fetc",
+      "penguins@",
+      "@",
+      "penguins@@x",
+      "%E0%A4%A",
+    ];
+    for (const ref of refs) {
+      for (const path of [
+        `/v1/models/${ref}/predict`,
+        `/v1/models/${ref}/schema`,
+        `/v1/models/${ref}/feedback`,
+      ]) {
+        const r = path.endsWith("schema")
+          ? await s.call("GET", path)
+          : await s.call("POST", path, { records: [penguin] });
+        expectClientError(r, path.slice(0, 80));
+      }
+    }
+    for (const v of ["0", "-1", "1.5", "abc", "99999999999999999999", "2"]) {
+      const r = await s.call("POST", `/v1/models/penguins/versions/${v}/predict`, { records: [penguin] });
+      expectClientError(r, `version ${v}`);
+    }
+  });
+
   it("unseen and exotic categories are scored by the pipeline's rule, and logged verbatim", async () => {
     for (const island of [
       "😀",

@@ -4,13 +4,13 @@
  * (database and WAL) never hold the clear value.
  */
 import { createHmac } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolvePiiKeyFile } from "../../src/serve/log/index.js";
 import { startServer, type TestServer } from "./helpers.js";
-import { logged, penguinsWithSpec } from "./log-helpers.js";
+import { holdWriteLock, logged, penguinsWithSpec } from "./log-helpers.js";
 import { penguin, penguins, register } from "./predict-helpers.js";
 
 const email = "alice.pii-test@example.com";
@@ -22,7 +22,7 @@ const hmac = (value: string) => createHmac("sha256", readFileSync(keyFile)).upda
 
 beforeAll(async () => {
   keyFile = join(mkdtempSync(join(tmpdir(), "mlship-pii-")), "config", "pii.key");
-  s = await startServer({ predictionLog: { piiKeyFile: keyFile } });
+  s = await startServer({ predictionLog: { piiKeyFile: keyFile, busyTimeoutMs: 100 } });
   await register(
     s.store,
     "people",
@@ -77,6 +77,29 @@ describe("PII and key columns", () => {
       expect(bytes.includes(email), file).toBe(false);
       expect(bytes.includes(csvEmail), file).toBe(false);
     }
+  });
+
+  it("spools PII hashed too, when the store cannot take a batch", async () => {
+    const lock = holdWriteLock(s.store.path);
+    let spooled = "";
+    try {
+      const r = await s.call("POST", "/v1/models/people/predict", {
+        records: [{ ...penguin, email, phone: 5551234, customer_id: "C-20" }],
+      });
+      expect(r.status).toBe(200);
+      await s.app.predictionLog!.flush();
+      const dir = s.app.predictionLog!.spool.dir;
+      spooled = readdirSync(dir)
+        .map((f) => readFileSync(join(dir, f), "utf8"))
+        .join("");
+    } finally {
+      lock.release();
+    }
+    expect(spooled).toContain(hmac(email));
+    expect(spooled).toContain("C-20");
+    expect(spooled).not.toContain(email);
+    expect(spooled).not.toContain("5551234");
+    await s.app.predictionLog!.replay();
   });
 
   it("hashes a PII column that is also a feature", async () => {

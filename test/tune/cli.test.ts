@@ -57,7 +57,10 @@ async function tuneJson(dir: string, args: string[] = []) {
   return JSON.parse(r.stdout);
 }
 
-describe("mlship tune", () => {
+// CLI runs that tune take seconds each on a free machine, much longer on a loaded one.
+const slow = { timeout: 240_000 };
+
+describe("mlship tune", slow, () => {
   it("tunes, refits and registers the best; --json prints the summary alone; trials are child runs", async () => {
     const dir = project();
     const s = await tuneJson(dir);
@@ -208,7 +211,38 @@ describe("mlship tune", () => {
   });
 });
 
-describe("mlship train with spaces", () => {
+describe("mlship tune on gradient boosting", slow, () => {
+  it("searches a HistGradientBoosting space (native inputs) and registers the best", async () => {
+    const dir = project({
+      models: [
+        {
+          kind: "histGradientBoostingClassifier",
+          params: { maxIter: 20 },
+          space: {
+            learningRate: { float: [0.02, 0.5], log: true },
+            maxLeafNodes: { int: [4, 32], log: true },
+            l2Regularization: { float: [1e-6, 10], log: true },
+          },
+        },
+      ],
+      tune: { trials: 6, seed: 2 },
+    });
+    const s = await tuneJson(dir);
+    expect(s.tuning.trials).toHaveLength(6);
+    expect(Object.keys(s.tuning.best.params).sort()).toEqual([
+      "l2Regularization",
+      "learningRate",
+      "maxLeafNodes",
+    ]);
+    expect(s.candidates[0]).toMatchObject({
+      kind: "histGradientBoostingClassifier",
+      params: { maxIter: 20, ...s.tuning.best.params },
+    });
+    expect(s.registration.version).toBe(1);
+  });
+});
+
+describe("mlship train with spaces", slow, () => {
   it("tunes the spaced model and compares it with the fixed ones; --no-tune trains the params as written", async () => {
     const dir = project();
     const r = await run(["train", "--json"], dir, env);
@@ -222,7 +256,8 @@ describe("mlship train with spaces", () => {
     ]);
     const plain = JSON.parse((await run(["train", "--json", "--no-tune", "--no-track"], dir, env)).stdout);
     expect(plain.tuning).toBeUndefined();
-    expect(plain.candidates[0].params).toEqual({});
+    // As written, plus the spec's seed for the tree's own randomness (split.seed is 5 here).
+    expect(plain.candidates[0].params).toEqual({ randomState: 5 });
     const text = await run(["train", "--no-track"], dir, env);
     expect(text.stderr).toMatch(/tuning decisionTreeClassifier with tpe: up to 14 trials/);
     expect(text.stderr).toMatch(/tuning: tpe, 14 trials/);
@@ -232,7 +267,7 @@ describe("mlship train with spaces", () => {
   });
 });
 
-describe("bad spaces and options", () => {
+describe("bad spaces and options", slow, () => {
   it("an unknown parameter is named at its spec line with the closest one", async () => {
     const dir = project({
       models: [{ kind: "decisionTreeClassifier", space: { maxDeph: { int: [1, 5] } } }],
@@ -282,7 +317,7 @@ describe("bad spaces and options", () => {
   });
 });
 
-describe("the fold pool (compiled)", () => {
+describe("the fold pool (compiled)", slow, () => {
   it("runs folds on worker threads and gives exactly the trials of the one-thread run", async () => {
     const dir = project({ tune: { trials: 8, seed: 2 } });
     const { loadSpec, tuneFromSpec } = (await import(dist)) as typeof import("../../src/index.js");

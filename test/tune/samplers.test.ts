@@ -378,7 +378,8 @@ describe("budgets and failures", () => {
     expect(r.trials.length).toBeGreaterThanOrEqual(2);
     expect(r.trials.length).toBeLessThan(20);
     expect(r.trials.every((t) => t.state === "complete")).toBe(true);
-    expect(seconds).toBeLessThan(0.3 + 0.2);
+    // One trial past the budget at most (a trial is 40 ms; the slack is for a loaded machine).
+    expect(seconds).toBeLessThan(0.3 + 0.5);
   });
 
   it("scores a configuration suggested again only once", async () => {

@@ -314,11 +314,17 @@ async function runPrimary(s: Settings, store: Store): Promise<void> {
 export function registerServe(program: Command): void {
   program
     .command("serve")
-    .description("Run the tracking and registry server (JSON API, MLflow REST API, OpenAPI docs at /docs)")
+    .description(
+      "Run the server: predictions (JSON, CSV and NDJSON batches, MLflow /invocations), the tracking and registry API (JSON and MLflow REST), /metrics, OpenAPI docs at /docs",
+    )
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (0 picks a free one)", "5000")
     .option("--store <path>", "the store file (default: MLSHIP_STORE, else .mlship/store.db here)")
-    .option("--log-level <level>", "request log level: fatal, error, warn, info, debug, silent", "info")
+    .option(
+      "--log-level <level>",
+      "log level: fatal, error, warn, info (one line per request), debug, silent",
+      "info",
+    )
     .option("--model <name>", "default model of /invocations, /ping, /readyz (default: the only one)")
     .option("--max-rows <n>", "most rows in one JSON prediction request", "10000")
     .option(

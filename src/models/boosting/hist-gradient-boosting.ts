@@ -20,6 +20,7 @@ import {
   categoriesOf,
   type FeatureBins,
   type FeatureBinsJSON,
+  gather,
   numericThresholds,
   numericValues,
 } from "../hist/binning.js";
@@ -487,7 +488,11 @@ abstract class HistGradientBoostingBase<P extends HistGradientBoostingParams> {
       learningRate: p.learningRate,
     };
     // workers start now and get ready while this thread bins the data
-    const exec = executorFor(ws, meta, growParams, threads);
+    const exec = executorFor(ws, meta, growParams, threads, {
+      loss: p.loss,
+      nClasses: target.nClasses,
+      weighted: target.weights !== null,
+    });
     try {
       return this.#boost(X, target, {
         names,
@@ -521,7 +526,7 @@ abstract class HistGradientBoostingBase<P extends HistGradientBoostingParams> {
       const col = X.column(name);
       if (isCat[f]) return categoriesOf(col, name, p.maxBins, kind);
       const all = numericValues(col);
-      const values = trainRows === null ? all : Float64Array.from(trainRows, (i) => all[i]);
+      const values = trainRows === null ? all : gather(all, trainRows);
       return { type: "numeric", thresholds: numericThresholds(values, p.maxBins, binner, rng) };
     });
     const valBins = new Uint8Array(nVal * names.length);
@@ -544,16 +549,18 @@ abstract class HistGradientBoostingBase<P extends HistGradientBoostingParams> {
     });
     const hasMissing = meta.hasMissing;
 
-    const take = (a: Float64Array, rows: Int32Array | null) =>
-      rows === null ? a : Float64Array.from(rows, (i) => a[i]);
-    const yTrain = take(target.y, trainRows);
-    const wTrain = target.weights === null ? null : take(target.weights, trainRows);
+    const take = (a: Float64Array, rows: Int32Array | null) => (rows === null ? a : gather(a, rows));
+    // the training rows' target, weights and raw predictions live in the workspace, where threads read them
+    const yTrain = ws.y;
+    yTrain.set(take(target.y, trainRows));
+    const wTrain = target.weights === null ? null : ws.w;
+    if (wTrain !== null && target.weights !== null) wTrain.set(take(target.weights, trainRows));
     const yVal = take(target.y, split.val);
     const wVal = target.weights === null ? null : take(target.weights, split.val);
     const trainIndex = trainRows ?? Int32Array.from({ length: nTrain }, (_, i) => i);
 
     const baseline = loss.baseline(yTrain, wTrain);
-    const raw = new Float64Array(K * nTrain);
+    const raw = ws.raw;
     for (let k = 0; k < K; k++) raw.fill(baseline[k], k * nTrain, (k + 1) * nTrain);
     // validation rows are walked on their bins, each tree as soon as it is grown
     const valWalker = new TreeWalker();
@@ -595,12 +602,11 @@ abstract class HistGradientBoostingBase<P extends HistGradientBoostingParams> {
     }
 
     const trees: HistTreeState[][] = [];
-    const gh = Array.from({ length: K }, (_, k) => ws.gh(k));
     const residual = new Float64Array(nTrain);
     const idx = ws.idx;
     const importance = new Float64Array(names.length);
     for (let iter = 0; iter < p.maxIter; iter++) {
-      loss.gradients(yTrain, raw, wTrain, gh);
+      exec.gradients();
       const round: HistTreeState[] = [];
       for (let k = 0; k < K; k++) {
         const grown = growTree({

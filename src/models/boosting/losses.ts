@@ -14,8 +14,15 @@ export interface Loss {
   /** Hessians are 1 for every row (stored as 1, so the summed hessian is the row count). */
   readonly constantHessian: boolean;
   baseline(y: Float64Array, w: Float64Array | null): Float64Array;
-  /** Writes gradient/hessian pairs of output k into gh[k] for rows 0..n-1. */
-  gradients(y: Float64Array, raw: Float64Array, w: Float64Array | null, gh: Float32Array[]): void;
+  /** Writes gradient/hessian pairs of output k into gh[k] for rows [start, end) (threads share the rows). */
+  gradients(
+    y: Float64Array,
+    raw: Float64Array,
+    w: Float64Array | null,
+    gh: Float32Array[],
+    start: number,
+    end: number,
+  ): void;
   /** Mean loss (weighted when w is given). */
   loss(y: Float64Array, raw: Float64Array, w: Float64Array | null): number;
 }
@@ -73,9 +80,9 @@ const squaredError: Loss = {
   nOutputs: 1,
   constantHessian: true,
   baseline: (y, w) => Float64Array.of(average(y, w)),
-  gradients(y, raw, w, gh) {
+  gradients(y, raw, w, gh, start, end) {
     const out = gh[0];
-    for (let i = 0; i < y.length; i++) {
+    for (let i = start; i < end; i++) {
       out[2 * i] = w === null ? raw[i] - y[i] : w[i] * (raw[i] - y[i]);
       out[2 * i + 1] = 1;
     }
@@ -97,9 +104,9 @@ const absoluteError: Loss = {
   nOutputs: 1,
   constantHessian: true,
   baseline: (y, w) => Float64Array.of(w === null ? median(y) : weightedMedian(y, w)),
-  gradients(y, raw, w, gh) {
+  gradients(y, raw, w, gh, start, end) {
     const out = gh[0];
-    for (let i = 0; i < y.length; i++) {
+    for (let i = start; i < end; i++) {
       const g = raw[i] > y[i] ? 1 : -1;
       out[2 * i] = w === null ? g : w[i] * g;
       out[2 * i + 1] = 1;
@@ -122,9 +129,9 @@ const poisson: Loss = {
   nOutputs: 1,
   constantHessian: false,
   baseline: (y, w) => Float64Array.of(Math.log(Math.max(average(y, w), 10 * EPS))),
-  gradients(y, raw, w, gh) {
+  gradients(y, raw, w, gh, start, end) {
     const out = gh[0];
-    for (let i = 0; i < y.length; i++) {
+    for (let i = start; i < end; i++) {
       const e = Math.exp(raw[i]);
       const wi = w === null ? 1 : w[i];
       out[2 * i] = wi * (e - y[i]);
@@ -151,9 +158,9 @@ const binomial: Loss = {
     const p = Math.min(Math.max(average(y, w), 10 * EPS), 1 - 10 * EPS);
     return Float64Array.of(Math.log(p / (1 - p)));
   },
-  gradients(y, raw, w, gh) {
+  gradients(y, raw, w, gh, start, end) {
     const out = gh[0];
-    for (let i = 0; i < y.length; i++) {
+    for (let i = start; i < end; i++) {
       const e = Math.exp(-raw[i]);
       const yi = y[i];
       const g = (1 - yi - yi * e) / (1 + e);
@@ -196,10 +203,10 @@ function multinomial(K: number): Loss {
       const gmean = Math.exp(meanLog / K);
       return p.map((v) => Math.log(v / gmean));
     },
-    gradients(y, raw, w, gh) {
+    gradients(y, raw, w, gh, start, end) {
       const n = y.length;
       const e = new Float64Array(K);
-      for (let i = 0; i < n; i++) {
+      for (let i = start; i < end; i++) {
         let max = raw[i];
         for (let k = 1; k < K; k++) if (raw[k * n + i] > max) max = raw[k * n + i];
         let sum = 0;

@@ -3,10 +3,12 @@
  * on its seed and comes out the same wherever it is grown.
  */
 import { Random } from "../../core/random.js";
+import { type BinnedTrainData, growBinnedTree } from "../tree/binned-cart.js";
 import { type GrowOptions, growTree, type TrainData, type TreeArrays } from "../tree/cart.js";
 
 export interface ForestJob {
-  data: TrainData;
+  /** The exact splitter's data (float32 values and ranks), or the binned splitter's. */
+  data: TrainData | BinnedTrainData;
   opts: GrowOptions;
   bootstrap: boolean;
   /** Rows drawn (with replacement) per tree when bootstrapping. */
@@ -28,5 +30,7 @@ export function bootstrapWeights(
 
 export function growForestTree(job: ForestJob, seed: number): TreeArrays {
   const { weights, rng } = bootstrapWeights(seed, job.data.nRows, job);
-  return growTree(job.data, job.opts, weights, rng.nextUint32());
+  return "bins" in job.data
+    ? growBinnedTree(job.data, job.opts, weights, rng.nextUint32())
+    : growTree(job.data, job.opts, weights, rng.nextUint32());
 }

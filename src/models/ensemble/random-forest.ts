@@ -15,7 +15,9 @@ import { type Column, type Frame, numeric } from "../../core/frame.js";
 import type { Classifier, EstimatorJSON, Predictor } from "../../core/protocol.js";
 import { registerKind } from "../../core/protocol.js";
 import { Random } from "../../core/random.js";
+import { Binner, binColumn, numericThresholds } from "../hist/binning.js";
 import { invalidParam } from "../input.js";
+import type { BinnedTrainData } from "../tree/binned-cart.js";
 import {
   addForestPrediction,
   computeRanks,
@@ -59,6 +61,13 @@ export interface RandomForestParams {
   randomState: number | null;
   /** Rows per bootstrap sample: null = all, a fraction in (0, 1], or an integer count. */
   maxSamples: number | null;
+  /**
+   * "binned" (default): split searches on at most maxBins quantile bins per feature, O(samples) per node
+   * and candidate; "exact": sklearn's CART, every midpoint between two values.
+   */
+  splitter: "binned" | "exact";
+  /** Bins per feature for the binned splitter, 2..255. */
+  maxBins: number;
 }
 
 export type RandomForestClassifierParams = RandomForestParams & { criterion: "gini" | "entropy" };
@@ -168,20 +177,65 @@ function growTrees(
   }
 }
 
-function isShared(d: TrainData): boolean {
+function isShared(d: TrainData | BinnedTrainData): boolean {
   const target = d.yClass ?? d.yValue;
+  const features = "bins" in d ? [d.X, d.bins] : [d.X, d.ranks];
   return (
-    d.X.buffer instanceof SharedArrayBuffer &&
-    d.ranks.buffer instanceof SharedArrayBuffer &&
+    features.every((a) => a.buffer instanceof SharedArrayBuffer) &&
     target !== null &&
     target.buffer instanceof SharedArrayBuffer
   );
 }
 
-function toShared(a: Int32Array): Int32Array {
+function sharedIf(shared: boolean, a: Int32Array): Int32Array {
+  if (!shared) return a;
   const out = new Int32Array(new SharedArrayBuffer(a.byteLength));
   out.set(a);
   return out;
+}
+
+/**
+ * The float32 features binned once for the binned splitter (sklearn HistGradientBoosting's quantile
+ * bins, computed on the float32 values the trees compare, so a bin's bound decides as the raw threshold),
+ * row-major.
+ */
+function binnedData(d: TrainData, maxBins: number, shared: boolean, rng: Random): BinnedTrainData {
+  const { nRows: n, nFeatures: p } = d;
+  const bins = shared ? new Uint8Array(new SharedArrayBuffer(n * p)) : new Uint8Array(n * p);
+  const binner = new Binner();
+  const nBins = new Int32Array(p);
+  const low: Float64Array[] = [];
+  const high: Float64Array[] = [];
+  const column = new Uint8Array(n);
+  for (let f = 0; f < p; f++) {
+    const values = Float64Array.from(d.X.subarray(f * n, (f + 1) * n));
+    const t = numericThresholds(values, maxBins, binner, rng);
+    binColumn(numeric(values), { type: "numeric", thresholds: t }, null, maxBins, column, binner);
+    const lo = new Float64Array(t.length + 1).fill(Number.POSITIVE_INFINITY);
+    const hi = new Float64Array(t.length + 1).fill(Number.NEGATIVE_INFINITY);
+    // row-major, as the binned splitter reads it (binned-cart.ts), and each bin's value range
+    for (let i = 0, at = f; i < n; i++, at += p) {
+      const b = column[i];
+      bins[at] = b;
+      if (values[i] < lo[b]) lo[b] = values[i];
+      if (values[i] > hi[b]) hi[b] = values[i];
+    }
+    nBins[f] = t.length + 1;
+    low.push(lo);
+    high.push(hi);
+  }
+  return {
+    X: d.X,
+    bins,
+    nBins,
+    low,
+    high,
+    nRows: n,
+    nFeatures: p,
+    yClass: d.yClass,
+    yValue: d.yValue,
+    nOutputs: d.nOutputs,
+  };
 }
 
 function checkForestParams(kind: string, p: RandomForestParams): void {
@@ -202,6 +256,10 @@ function checkForestParams(kind: string, p: RandomForestParams): void {
       ms,
       "null when bootstrap is false (it sizes the bootstrap sample)",
     );
+  if (p.splitter !== "binned" && p.splitter !== "exact")
+    throw invalidParam(kind, "splitter", p.splitter, '"binned" or "exact"');
+  if (!(Number.isInteger(p.maxBins) && p.maxBins >= 2 && p.maxBins <= 255))
+    throw invalidParam(kind, "maxBins", p.maxBins, "an integer in 2..255");
   if (p.oobScore && !p.bootstrap)
     throw invalidParam(kind, "oobScore", p.oobScore, "false when bootstrap is false (no row is out of bag)");
 }
@@ -231,6 +289,8 @@ function defaults(
     nJobs: params.nJobs ?? null,
     randomState: params.randomState ?? null,
     maxSamples: params.maxSamples ?? null,
+    splitter: params.splitter ?? "binned",
+    maxBins: params.maxBins ?? 255,
   };
 }
 
@@ -274,25 +334,25 @@ abstract class RandomForestBase<P extends RandomForestParams> {
     const parallel =
       nJobs > 1 && p.nEstimators > 1 && X.nRows * p.nEstimators >= PARALLEL_MIN_WORK && workersAvailable();
     const m = featureMatrix(X, this.kind, X.names, parallel);
-    const ranks = computeRanks(m.data, m.nRows, m.nCols);
+    const binned = p.splitter === "binned";
     const t = classification ? classTarget(y, m.nRows, this.kind, parallel) : null;
     const data: TrainData = {
       X: m.data,
-      ranks: parallel ? toShared(ranks) : ranks,
+      ranks: binned ? new Int32Array(0) : sharedIf(parallel, computeRanks(m.data, m.nRows, m.nCols)),
       nRows: m.nRows,
       nFeatures: m.nCols,
       yClass: t ? t.index : null,
       yValue: t ? null : regressionTarget(y, m.nRows, this.kind, parallel),
       nOutputs: t ? t.classes.length : 1,
     };
+    const rng =
+      p.randomState === null ? new Random((Math.random() * 4294967296) >>> 0) : new Random(p.randomState);
     const job: ForestJob = {
-      data,
+      data: binned ? binnedData(data, p.maxBins, parallel, rng.fork()) : data,
       opts: growOptions(p, m.nCols, this.kind),
       bootstrap: p.bootstrap,
       nBootstrap: bootstrapSize(p, m.nRows, this.kind),
     };
-    const rng =
-      p.randomState === null ? new Random((Math.random() * 4294967296) >>> 0) : new Random(p.randomState);
     const seeds = Array.from({ length: p.nEstimators }, () => rng.nextUint32());
     const { trees, threads } = growTrees(job, seeds, nJobs, this.kind);
     return {

@@ -34,6 +34,13 @@ export function binCount(b: FeatureBins): number {
   return "levels" in b ? b.levels.length : b.values.length;
 }
 
+/** values[rows[k]] for each k (a plain loop: Float64Array.from with a mapping callback is several times slower). */
+export function gather(values: Float64Array, rows: Int32Array): Float64Array {
+  const out = new Float64Array(rows.length);
+  for (let k = 0; k < rows.length; k++) out[k] = values[rows[k]];
+  return out;
+}
+
 /** The values of a numeric, boolean or datetime column as float64 with NaN for missing. */
 export function numericValues(c: Column): Float64Array {
   if (c.type === "numeric" || c.type === "datetime") return c.values;
@@ -74,7 +81,9 @@ export class Binner {
     const at = this.#layout(n);
     const view = new Float64Array(this.#memory.buffer, at.vals, n);
     view.set(values);
-    this.#kernels.sortF64(at.vals, n, at.tmp, at.counts);
+    // 16-bit digits for large columns, 11-bit ones for small columns (see kernels.ts)
+    if (n >= 65536) this.#kernels.sortF64(at.vals, n, at.tmp, at.counts, 16, 4);
+    else this.#kernels.sortF64(at.vals, n, at.tmp, at.counts, 11, 6);
     return view.slice();
   }
 

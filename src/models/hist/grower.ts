@@ -76,6 +76,11 @@ export interface SplitExecutor {
     left: NodeStats | null,
     right: NodeStats | null,
   ): void;
+  /**
+   * Stable partition of idx[start, start + count) by feature f's bins against ws.bitset (the bins that go
+   * left); returns how many went left.
+   */
+  partition(f: number, start: number, count: number): number;
 }
 
 /** Both steps in this thread, over every feature. */
@@ -85,17 +90,33 @@ export function localExecutor(ws: Workspace, meta: FeatureMeta, params: SplitPar
   const n = layout.nRows;
   return {
     root(gh, slot, stats) {
-      k.histogramAll(layout.bins, n, 0, p, gh, 0, n, ws.slotOffset(slot));
+      k.histogramAll(layout.bins, n, 0, p, gh, 0, n, ws.slotOffset(slot), layout.nBins, meta.missingBin);
       findBestSplit(ws.hist, ws.slotBase(slot), 0, p, stats, meta, params, ws.results, 0);
     },
     children(gh, parentSlot, smallSlot, start, count, leftIsSmall, left, right) {
-      k.histogramRows(layout.bins, n, 0, p, gh, layout.idx + 4 * start, count, ws.slotOffset(smallSlot));
-      k.subtract(ws.slotOffset(parentSlot), ws.slotOffset(smallSlot), ws.slotOffset(parentSlot), p * 8192);
+      const small = ws.slotOffset(smallSlot);
+      k.histogramRows(
+        layout.bins,
+        n,
+        0,
+        p,
+        gh,
+        layout.idx + 4 * start,
+        count,
+        small,
+        layout.nBins,
+        meta.missingBin,
+      );
+      const parent = ws.slotOffset(parentSlot);
+      k.subtract(parent, small, parent, 0, p, layout.nBins, meta.missingBin);
       const leftSlot = leftIsSmall ? smallSlot : parentSlot;
       const rightSlot = leftIsSmall ? parentSlot : smallSlot;
       if (left) findBestSplit(ws.hist, ws.slotBase(leftSlot), 0, p, left, meta, params, ws.results, 0);
       if (right)
         findBestSplit(ws.hist, ws.slotBase(rightSlot), 0, p, right, meta, params, ws.results, SPLIT_SIZE);
+    },
+    partition(f, start, count) {
+      return k.partition(layout.bins + f * n, layout.idx, start, count, layout.bitset, layout.tmp);
     },
   };
 }
@@ -273,15 +294,7 @@ export function growTree(input: GrowInput): GrownTree {
       for (let k = 0; k <= b; k++) bits[k >>> 5] |= 1 << (k & 31);
       if (s[S_MISSING_LEFT]) bits[meta.missingBin >>> 5] |= 1 << (meta.missingBin & 31);
     }
-    const lay = ws.layout;
-    const nLeft = ws.kernels.partition(
-      lay.bins + f * n,
-      lay.idx,
-      node.start,
-      node.count,
-      lay.bitset,
-      lay.tmp,
-    );
+    const nLeft = exec.partition(f, node.start, node.count);
     const gL = s[S_GRAD_LEFT];
     const hL = s[S_HESS_LEFT];
     const depth = node.depth + 1;

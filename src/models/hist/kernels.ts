@@ -26,14 +26,34 @@ function addRow(v: Vars, col: string, hist: string): Code[] {
   ];
 }
 
+/** Clears, for each feature in [f0, f1) of histogram `hist`, the bins it uses: [0, nBins[f]) and the missing bin. */
+function clearUsedBins(v: Vars, hist: string): Code[] {
+  const featureAt = w.add(v.get(hist), w.shl(v.get("f"), w.i32(13)));
+  return [
+    v.set("f", v.get("f0")),
+    w.while(
+      w.ltU(v.get("f"), v.get("f1")),
+      w.memoryFill(
+        featureAt,
+        w.i32(0),
+        w.shl(w.loadI32(w.add(v.get("nb"), w.shl(v.get("f"), w.i32(2)))), w.i32(5)),
+      ),
+      w.memoryFill(w.add(featureAt, w.shl(v.get("missing"), w.i32(5))), w.i32(0), w.i32(32)),
+      v.set("f", w.add(v.get("f"), w.i32(1))),
+    ),
+  ];
+}
+
 /**
  * Histograms of features [f0, f1) over rows 0..m-1 (`indexed` false: the root, rows in order) or over the
- * rows listed at `idx` (int32). Four features share each row's loads; the rest go one at a time.
+ * rows listed at `idx` (int32). Four features share each row's loads; the rest go one at a time. Only the
+ * bins a feature uses are cleared first (`nb`: int32 bins used per feature; `missing`: the missing bin):
+ * a one-hot column uses 2 of the 256, and clearing all of them cost more than filling them on small nodes.
  */
 function histogramFn(indexed: boolean): FnDef {
   return {
     name: indexed ? "histogramRows" : "histogramAll",
-    params: ["x", "n", "f0", "f1", "gh", "idx", "m", "out"],
+    params: ["x", "n", "f0", "f1", "gh", "idx", "m", "out", "nb", "missing"],
     locals: ["f", "k", "i", "b", "c0", "c1", "c2", "c3", "h0", "h1", "h2", "h3"],
     v128: ["g"],
     body: (v) => {
@@ -45,11 +65,7 @@ function histogramFn(indexed: boolean): FnDef {
       const column = (j: number) => w.add(v.get("x"), w.mul(w.add(v.get("f"), w.i32(j)), v.get("n")));
       const histOf = (j: number) => w.add(v.get("out"), w.shl(w.add(v.get("f"), w.i32(j)), w.i32(13)));
       return [
-        w.memoryFill(
-          w.add(v.get("out"), w.shl(v.get("f0"), w.i32(13))),
-          w.i32(0),
-          w.shl(w.sub(v.get("f1"), v.get("f0")), w.i32(13)),
-        ),
+        ...clearUsedBins(v, "out"),
         v.set("f", v.get("f0")),
         w.while(
           w.leU(w.add(v.get("f"), w.i32(4)), v.get("f1")),
@@ -85,22 +101,38 @@ function histogramFn(indexed: boolean): FnDef {
   };
 }
 
-/** out = a - b over `bytes` bytes of float64 (histogram subtraction: the sibling from the parent). */
+/**
+ * Histogram subtraction, out = a - b (the larger child from the parent and the smaller child), over the
+ * bins each feature in [f0, f1) uses: [0, nBins[f]) and the missing bin.
+ */
 const subtractFn: FnDef = {
   name: "subtract",
-  params: ["a", "b", "out", "bytes"],
-  locals: ["k"],
-  body: (v) => [
-    v.set("k", w.i32(0)),
-    w.while(
-      w.ltU(v.get("k"), v.get("bytes")),
+  params: ["a", "b", "out", "f0", "f1", "nb", "missing"],
+  locals: ["f", "k", "end", "base"],
+  body: (v) => {
+    const sub = (at: Code) =>
       w.storeV128(
-        w.add(v.get("out"), v.get("k")),
-        w.f64x2Sub(w.loadV128(w.add(v.get("a"), v.get("k"))), w.loadV128(w.add(v.get("b"), v.get("k")))),
+        w.add(v.get("out"), at),
+        w.f64x2Sub(w.loadV128(w.add(v.get("a"), at)), w.loadV128(w.add(v.get("b"), at))),
+      );
+    return [
+      v.set("f", v.get("f0")),
+      w.while(
+        w.ltU(v.get("f"), v.get("f1")),
+        v.set("base", w.shl(v.get("f"), w.i32(13))),
+        v.set("k", v.get("base")),
+        v.set(
+          "end",
+          w.add(v.get("base"), w.shl(w.loadI32(w.add(v.get("nb"), w.shl(v.get("f"), w.i32(2)))), w.i32(5))),
+        ),
+        w.while(w.ltU(v.get("k"), v.get("end")), sub(v.get("k")), v.set("k", w.add(v.get("k"), w.i32(16)))),
+        v.set("k", w.add(v.get("base"), w.shl(v.get("missing"), w.i32(5)))),
+        sub(v.get("k")),
+        sub(w.add(v.get("k"), w.i32(16))),
+        v.set("f", w.add(v.get("f"), w.i32(1))),
       ),
-      v.set("k", w.add(v.get("k"), w.i32(16))),
-    ),
-  ],
+    ];
+  },
 };
 
 /**
@@ -108,45 +140,56 @@ const subtractFn: FnDef = {
  * rows whose bin is set in the 256-bit `bitset` (eight uint32 words) move to the front in their order,
  * the others follow in theirs (through `tmp`). Returns how many went left. Branch-free: each row is
  * written to both sides and only the side it belongs to advances.
+ *
+ * The `split` variant writes the left rows to `outLeft` and the right ones to `outRight` instead, for a
+ * thread partitioning one chunk of a node while others do the rest (threads.ts joins the chunks).
  */
-const partitionFn: FnDef = {
-  name: "partition",
-  params: ["col", "idx", "start", "m", "bitset", "tmp"],
-  locals: ["base", "k", "i", "bin", "left", "nl", "nr"],
-  returnsI32: true,
-  body: (v) => [
-    v.set("base", w.add(v.get("idx"), w.shl(v.get("start"), w.i32(2)))),
-    v.set("k", w.i32(0)),
-    v.set("nl", w.i32(0)),
-    v.set("nr", w.i32(0)),
-    w.while(
-      w.ltU(v.get("k"), v.get("m")),
-      v.set("i", w.loadI32(w.add(v.get("base"), w.shl(v.get("k"), w.i32(2))))),
-      v.set("bin", w.load8(w.add(v.get("col"), v.get("i")))),
-      v.set(
-        "left",
-        w.and(
-          w.shrU(
-            w.loadI32(w.add(v.get("bitset"), w.shl(w.shrU(v.get("bin"), w.i32(5)), w.i32(2)))),
-            w.and(v.get("bin"), w.i32(31)),
+function partitionFn(split: boolean): FnDef {
+  return {
+    name: split ? "partitionSplit" : "partition",
+    params: split
+      ? ["col", "idx", "start", "m", "bitset", "outLeft", "outRight"]
+      : ["col", "idx", "start", "m", "bitset", "tmp"],
+    locals: ["base", "k", "i", "bin", "left", "nl", "nr"],
+    returnsI32: true,
+    body: (v) => [
+      v.set("base", w.add(v.get("idx"), w.shl(v.get("start"), w.i32(2)))),
+      v.set("k", w.i32(0)),
+      v.set("nl", w.i32(0)),
+      v.set("nr", w.i32(0)),
+      w.while(
+        w.ltU(v.get("k"), v.get("m")),
+        v.set("i", w.loadI32(w.add(v.get("base"), w.shl(v.get("k"), w.i32(2))))),
+        v.set("bin", w.load8(w.add(v.get("col"), v.get("i")))),
+        v.set(
+          "left",
+          w.and(
+            w.shrU(
+              w.loadI32(w.add(v.get("bitset"), w.shl(w.shrU(v.get("bin"), w.i32(5)), w.i32(2)))),
+              w.and(v.get("bin"), w.i32(31)),
+            ),
+            w.i32(1),
           ),
-          w.i32(1),
         ),
+        w.storeI32(w.add(v.get(split ? "outLeft" : "base"), w.shl(v.get("nl"), w.i32(2))), v.get("i")),
+        w.storeI32(w.add(v.get(split ? "outRight" : "tmp"), w.shl(v.get("nr"), w.i32(2))), v.get("i")),
+        v.set("nl", w.add(v.get("nl"), v.get("left"))),
+        v.set("nr", w.add(v.get("nr"), w.sub(w.i32(1), v.get("left")))),
+        v.set("k", w.add(v.get("k"), w.i32(1))),
       ),
-      w.storeI32(w.add(v.get("base"), w.shl(v.get("nl"), w.i32(2))), v.get("i")),
-      w.storeI32(w.add(v.get("tmp"), w.shl(v.get("nr"), w.i32(2))), v.get("i")),
-      v.set("nl", w.add(v.get("nl"), v.get("left"))),
-      v.set("nr", w.add(v.get("nr"), w.sub(w.i32(1), v.get("left")))),
-      v.set("k", w.add(v.get("k"), w.i32(1))),
-    ),
-    w.memoryCopy(
-      w.add(v.get("base"), w.shl(v.get("nl"), w.i32(2))),
-      v.get("tmp"),
-      w.shl(v.get("nr"), w.i32(2)),
-    ),
-    v.get("nl"),
-  ],
-};
+      ...(split
+        ? []
+        : [
+            w.memoryCopy(
+              w.add(v.get("base"), w.shl(v.get("nl"), w.i32(2))),
+              v.get("tmp"),
+              w.shl(v.get("nr"), w.i32(2)),
+            ),
+          ]),
+      v.get("nl"),
+    ],
+  };
+}
 
 const TOP = -(1n << 63n);
 
@@ -156,20 +199,22 @@ const fromKey = (key: Code) =>
   w.xor64(key, w.or64(w.xor64(w.shrS64(key, w.i64(63n)), w.i64(-1n)), w.i64(TOP)));
 
 /**
- * Sorts the `n` float64 at `a` ascending (no NaN), through `tmp` (n float64) and `counts` (65,536
- * uint32): an LSD radix sort over the bit patterns in four 16-bit passes, O(n) where a comparison sort
- * of a 160,000-row column took 29 ms in V8.
+ * Sorts the `n` float64 at `a` ascending (no NaN), through `tmp` (n float64) and `counts` (2^bits
+ * uint32): an LSD radix sort over the bit patterns, `passes` passes of `bits`-bit digits (an even number
+ * of passes covering 64 bits: 4 x 16 for large columns, 6 x 11 for small ones, whose 65,536-bucket
+ * passes would cost more than the data). O(n) where a comparison sort of a 160,000-row column took 29 ms
+ * in V8.
  */
 const sortFn: FnDef = {
   name: "sortF64",
-  params: ["a", "n", "tmp", "counts"],
-  locals: ["k", "d", "pos", "sum", "c", "src", "dst", "t", "pass"],
+  params: ["a", "n", "tmp", "counts", "bits", "passes"],
+  locals: ["k", "d", "pos", "sum", "c", "src", "dst", "t", "pass", "buckets"],
   i64: ["x"],
   body: (v) => {
     const at = (base: string) => w.add(v.get(base), w.shl(v.get("k"), w.i32(3)));
     const digit = w.and(
-      w.wrap(w.shrU64(v.get("x"), w.extendU(w.mul(v.get("pass"), w.i32(16))))),
-      w.i32(65535),
+      w.wrap(w.shrU64(v.get("x"), w.extendU(w.mul(v.get("pass"), v.get("bits"))))),
+      w.sub(v.get("buckets"), w.i32(1)),
     );
     const slot = w.add(v.get("counts"), w.shl(v.get("d"), w.i32(2)));
     const eachRow = (...body: Code[]) => [
@@ -177,13 +222,14 @@ const sortFn: FnDef = {
       w.while(w.ltU(v.get("k"), v.get("n")), ...body, v.set("k", w.add(v.get("k"), w.i32(1)))),
     ];
     return [
+      v.set("buckets", w.shl(w.i32(1), v.get("bits"))),
       ...eachRow(v.set("x", w.loadI64(at("a"))), w.storeI64(at("a"), toKey(v.get("x")))),
       v.set("src", v.get("a")),
       v.set("dst", v.get("tmp")),
       v.set("pass", w.i32(0)),
       w.while(
-        w.ltU(v.get("pass"), w.i32(4)),
-        w.memoryFill(v.get("counts"), w.i32(0), w.i32(262144)),
+        w.ltU(v.get("pass"), v.get("passes")),
+        w.memoryFill(v.get("counts"), w.i32(0), w.shl(v.get("buckets"), w.i32(2))),
         ...eachRow(
           v.set("x", w.loadI64(at("src"))),
           v.set("d", digit),
@@ -192,7 +238,7 @@ const sortFn: FnDef = {
         v.set("d", w.i32(0)),
         v.set("sum", w.i32(0)),
         w.while(
-          w.ltU(v.get("d"), w.i32(65536)),
+          w.ltU(v.get("d"), v.get("buckets")),
           v.set("c", w.loadI32(slot)),
           w.storeI32(slot, v.get("sum")),
           v.set("sum", w.add(v.get("sum"), v.get("c"))),
@@ -419,34 +465,38 @@ function walkFn(variant: "general" | "numeric" | "complete"): FnDef {
 }
 
 export interface Kernels {
-  histogramAll(
-    x: number,
-    n: number,
-    f0: number,
-    f1: number,
-    gh: number,
-    idx: number,
-    m: number,
-    out: number,
-  ): void;
-  histogramRows(
-    x: number,
-    n: number,
-    f0: number,
-    f1: number,
-    gh: number,
-    idx: number,
-    m: number,
-    out: number,
-  ): void;
-  subtract(a: number, b: number, out: number, bytes: number): void;
+  histogramAll: HistogramKernel;
+  histogramRows: HistogramKernel;
+  subtract(a: number, b: number, out: number, f0: number, f1: number, nb: number, missing: number): void;
   partition(col: number, idx: number, start: number, m: number, bitset: number, tmp: number): number;
-  sortF64(a: number, n: number, tmp: number, counts: number): void;
+  partitionSplit(
+    col: number,
+    idx: number,
+    start: number,
+    m: number,
+    bitset: number,
+    outLeft: number,
+    outRight: number,
+  ): number;
+  sortF64(a: number, n: number, tmp: number, counts: number, bits: number, passes: number): void;
   binColumn(vals: number, n: number, thresholds: number, missingBin: number, out: number): void;
   walkTree: WalkKernel;
   walkNumeric: WalkKernel;
   walkComplete: WalkKernel;
 }
+
+type HistogramKernel = (
+  x: number,
+  n: number,
+  f0: number,
+  f1: number,
+  gh: number,
+  idx: number,
+  m: number,
+  out: number,
+  nb: number,
+  missing: number,
+) => void;
 
 type WalkKernel = (
   tree: number,
@@ -470,7 +520,8 @@ export function instantiateKernels(memory: WebAssembly.Memory, shared: boolean):
           histogramFn(false),
           histogramFn(true),
           subtractFn,
-          partitionFn,
+          partitionFn(false),
+          partitionFn(true),
           sortFn,
           binFn,
           walkFn("general"),

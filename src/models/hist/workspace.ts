@@ -1,7 +1,8 @@
 /**
  * The memory one histogram-tree fit works in: a WebAssembly memory (shared when worker threads join in)
- * holding the binned features, one gradient/hessian pair per row and output, the sample partition, a
- * control block for the threads and a pool of node histograms that grows on demand. Everything is a
+ * holding the binned features, one gradient/hessian pair per row and output, the target, weights and raw
+ * predictions, the sample partition, a control block for the threads and a pool of node histograms that
+ * grows on demand. Everything is a
  * view at a fixed offset, described by a plain `WorkspaceLayout` so a worker can rebuild the same views.
  */
 import { FEATURE_BYTES, instantiateKernels, type Kernels } from "./kernels.js";
@@ -15,7 +16,13 @@ export interface WorkspaceLayout {
   bins: number;
   gh: number;
   idx: number;
+  /** Two int32 buffers of n rows: the right side of a partition, or both sides of a threaded one. */
   tmp: number;
+  tmp2: number;
+  /** Float64: the target (or class index) per row, per-row weights, raw predictions (column-major n x outputs). */
+  y: number;
+  w: number;
+  raw: number;
   bitset: number;
   /** Int32 slots for thread synchronisation. */
   control: number;
@@ -52,6 +59,10 @@ export function workspaceLayout(nRows: number, nFeatures: number, nOutputs: numb
   const gh = take(nRows * nOutputs * 8);
   const idx = take(nRows * 4);
   const tmp = take(nRows * 4);
+  const tmp2 = take(nRows * 4);
+  const y = take(nRows * 8);
+  const w = take(nRows * 8);
+  const raw = take(nRows * nOutputs * 8);
   const bitset = take(32);
   const control = take(CONTROL_INTS * 4);
   const mailbox = take(MAILBOX_DOUBLES * 8);
@@ -68,6 +79,10 @@ export function workspaceLayout(nRows: number, nFeatures: number, nOutputs: numb
     gh,
     idx,
     tmp,
+    tmp2,
+    y,
+    w,
+    raw,
     bitset,
     control,
     mailbox,
@@ -87,6 +102,9 @@ export class Workspace {
   readonly kernels: Kernels;
   readonly bins: Uint8Array;
   readonly idx: Int32Array;
+  readonly y: Float64Array;
+  readonly w: Float64Array;
+  readonly raw: Float64Array;
   readonly bitset: Uint32Array;
   readonly control: Int32Array;
   readonly mailbox: Float64Array;
@@ -112,6 +130,9 @@ export class Workspace {
     const { nRows: n, nFeatures: p } = layout;
     this.bins = new Uint8Array(buf, layout.bins, n * p);
     this.idx = new Int32Array(buf, layout.idx, n);
+    this.y = new Float64Array(buf, layout.y, n);
+    this.w = new Float64Array(buf, layout.w, n);
+    this.raw = new Float64Array(buf, layout.raw, n * layout.nOutputs);
     this.bitset = new Uint32Array(buf, layout.bitset, 8);
     this.control = new Int32Array(buf, layout.control, CONTROL_INTS);
     this.mailbox = new Float64Array(buf, layout.mailbox, MAILBOX_DOUBLES);

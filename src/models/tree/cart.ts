@@ -62,7 +62,7 @@ export interface TreeArrays {
   value: Float64Array;
 }
 
-const FEATURE_THRESHOLD = Math.fround(1e-7);
+export const FEATURE_THRESHOLD = Math.fround(1e-7);
 const EPSILON = 2.220446049250313e-16;
 /** sklearn's rand_r keeps draws below 2^31. */
 const RAND_R_MAX = 0x7fffffff;
@@ -124,7 +124,7 @@ export function computeRanks(X: Float32Array, nRows: number, nFeatures: number):
 }
 
 /** Sorts values[lo:hi] ascending, carrying samples along (median-of-3 quicksort, insertion at the leaves). */
-function quickSort(values: Float32Array, samples: Int32Array, lo: number, hi: number): void {
+export function quickSort(values: Float32Array, samples: Int32Array, lo: number, hi: number): void {
   while (hi - lo > INSERTION_SORT_MAX) {
     const a = values[lo];
     const b = values[(lo + hi) >>> 1];
@@ -176,8 +176,8 @@ function quickSort(values: Float32Array, samples: Int32Array, lo: number, hi: nu
   }
 }
 
-/** Growable flat node storage; `finish` copies the tree out, so one store serves tree after tree. */
-class NodeStore {
+/** Growable flat node storage; `finish` copies the tree out, so one store serves tree after tree (also used by binned-cart.ts). */
+export class NodeStore {
   count = 0;
   feature: Int32Array;
   threshold: Float64Array;

@@ -115,7 +115,9 @@ export class PredictionLog implements PredictObserver, QueueDepth {
 
   /** Replays what earlier processes left in the spool, then keeps replaying periodically. */
   start(): void {
-    this.replayTimer = setInterval(() => void this.replay(), this.replayMs);
+    this.replayTimer = setInterval(() => {
+      if (!this.replaying) void this.replay();
+    }, this.replayMs);
     this.replayTimer.unref();
     void this.replay();
   }
@@ -251,26 +253,33 @@ export class PredictionLog implements PredictObserver, QueueDepth {
     );
   }
 
-  /** Replays spool files (one replay at a time); failures are logged and retried on the next tick. */
+  /**
+   * Replays spool files, one replay at a time; failures are logged and retried on the next tick. A call
+   * while a replay runs queues one more after it, since files spooled after that replay listed the folder
+   * would otherwise wait for the next tick; the periodic tick skips while one runs (see start).
+   */
   replay(): Promise<void> {
-    this.replaying ??= this.spool
-      .replay((rows) => this.insert(segmentsOfRows(rows)))
-      .then((r: ReplayResult) => {
-        this.degraded = false;
-        if (r.files > 0)
-          this.log?.info(
-            { rows: r.rows, files: r.files, skippedLines: r.skipped },
-            "prediction log: spool replayed",
-          );
-      })
-      .catch((err: unknown) => {
-        this.degraded = true;
-        this.log?.warn({ err, spool: this.spool.dir }, "prediction log: spool replay failed, will retry");
-      })
-      .finally(() => {
-        this.replaying = undefined;
-      });
-    return this.replaying;
+    const run = (this.replaying ?? Promise.resolve()).then(() =>
+      this.spool
+        .replay((rows) => this.insert(segmentsOfRows(rows)))
+        .then((r: ReplayResult) => {
+          this.degraded = false;
+          if (r.files > 0)
+            this.log?.info(
+              { rows: r.rows, files: r.files, skippedLines: r.skipped },
+              "prediction log: spool replayed",
+            );
+        })
+        .catch((err: unknown) => {
+          this.degraded = true;
+          this.log?.warn({ err, spool: this.spool.dir }, "prediction log: spool replay failed, will retry");
+        }),
+    );
+    this.replaying = run;
+    void run.finally(() => {
+      if (this.replaying === run) this.replaying = undefined;
+    });
+    return run;
   }
 
   /** Flushes everything taken (to the store, else to the spool) and tries one last replay. */

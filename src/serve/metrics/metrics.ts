@@ -79,7 +79,7 @@ export class ServerMetrics {
   private readonly loadSeconds: Histogram<string>;
   private readonly loadFailures: Counter<string>;
   private host: ModelHost | undefined;
-  private workerRequests: Counter.Internal | undefined;
+  private workerRequests: { counter: FastCounter; labels: readonly string[] } | undefined;
 
   constructor() {
     const registers = [this.registry];
@@ -193,12 +193,13 @@ export class ServerMetrics {
 
   /** In a --workers cluster: requests answered by this worker, so the balance between workers shows. */
   countWorker(worker: string): void {
-    this.workerRequests = new Counter({
-      name: "mlship_worker_requests_total",
-      help: "HTTP requests answered by each worker of a --workers cluster",
-      labelNames: ["worker"],
-      registers: [this.registry],
-    }).labels(worker);
+    const counter = new FastCounter(
+      "mlship_worker_requests_total",
+      "HTTP requests answered by each worker of a --workers cluster",
+      ["worker"],
+      this.registry,
+    );
+    this.workerRequests = { counter, labels: [worker] };
   }
 
   /** The onResponse hook: one series lookup by a joined key and a few additions (see labelled.ts). */
@@ -216,7 +217,7 @@ export class ServerMetrics {
     this.requests.inc(labels);
     if (status >= 400) this.errors.inc(labels);
     this.duration.observe(labels, reply.elapsedTime / 1000);
-    this.workerRequests?.inc();
+    this.workerRequests?.counter.inc(this.workerRequests.labels);
   }
 
   private modelOf(request: FastifyRequest): string | undefined {

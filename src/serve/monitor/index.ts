@@ -42,11 +42,11 @@ export function registerMonitoring(
     stats.answered(request, reply);
     done();
   });
-  // Not awaited: the thread opens the store and the loop lists models while the server starts
-  // answering; requests sent to it meanwhile wait in its queue.
-  app.addHook("onReady", async () => {
+  app.addHook("onReady", async () => stats.start());
+  // Once listening, and not awaited: the thread opens the store and the loop lists models while the
+  // server answers; requests sent to the thread meanwhile wait in its queue.
+  app.addHook("onListen", async () => {
     void monitor.start().catch((err: unknown) => app.log.error({ err }, "monitor: could not start"));
-    stats.start();
   });
   app.addHook("onClose", async () => {
     await stats.close();

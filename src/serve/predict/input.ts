@@ -1,10 +1,11 @@
 /**
- * Turning request rows into the Frame a model was trained on. Every cell is checked against the
- * training schema and every problem is collected (by row and field) before anything is refused, so a
- * client fixes its whole batch in one round trip. Extra fields are refused, not ignored: a misspelt
- * field would otherwise silently become a missing value that the imputer papers over. The exceptions
- * are the spec's key and PII columns, which a client may send beside the features: never scored, only
- * logged (the key in clear, PII hashed), and only checked to be plain values.
+ * Turning JSON request rows into the Frame a model was trained on (CSV rows: text.ts, with the same
+ * checks and messages). Every cell is checked against the training schema and every problem is
+ * collected (by row and field) before anything is refused, so a client fixes its whole batch in one
+ * round trip. Extra fields are refused, not ignored: a misspelt field would otherwise silently become a
+ * missing value that the imputer papers over. The exceptions are the spec's key and PII columns, which
+ * a client may send beside the features: never scored, only logged (the key in clear, PII hashed), and
+ * only checked to be plain values.
  */
 
 import type { ArtifactPayload } from "../../artifact/index.js";
@@ -38,7 +39,7 @@ export class InputError extends MlshipError {
   }
 }
 
-/** Text cells (CSV) are parsed; JSON cells must already have the type. */
+/** A JSON value as the column's value: null when missing, undefined when it is not of the type. */
 type Cell = (value: unknown) => number | string | boolean | null | undefined;
 
 const missing = (v: unknown): boolean => v === null || v === undefined;
@@ -58,20 +59,6 @@ function jsonCell(type: ColumnType): Cell {
         return Number.isNaN(t) ? undefined : t;
       };
   }
-}
-
-function textCell(type: ColumnType): Cell {
-  const json = jsonCell(type);
-  return (v) => {
-    const s = v as string;
-    if (s === "") return null;
-    if (type === "numeric") {
-      const n = Number(s);
-      return s.trim() !== "" && Number.isFinite(n) ? n : undefined;
-    }
-    if (type === "boolean") return s === "true" ? true : s === "false" ? false : undefined;
-    return json(s);
-  };
 }
 
 export const expected: Record<ColumnType, string> = {
@@ -119,13 +106,9 @@ const plainValue = (v: unknown): boolean =>
  */
 export function rowReader(
   schema: DatasetSchema,
-  options: { text?: boolean; passThrough?: readonly string[] } = {},
+  options: { passThrough?: readonly string[] } = {},
 ): RowReader {
-  const columns = schema.columns.map((c) => ({
-    name: c.name,
-    type: c.type,
-    cell: options.text ? textCell(c.type) : jsonCell(c.type),
-  }));
+  const columns = schema.columns.map((c) => ({ name: c.name, type: c.type, cell: jsonCell(c.type) }));
   const known = new Set(columns.map((c) => c.name));
   const passThrough = new Set(options.passThrough ?? []);
 
@@ -224,21 +207,17 @@ function toColumn(type: ColumnType, values: Sink["values"]): Column {
   }
 }
 
-const readers = new WeakMap<LoadedModel, { json?: RowReader; text?: RowReader }>();
+const readers = new WeakMap<LoadedModel, RowReader>();
 
-/** The reader of a loaded model's rows (JSON values, or CSV text), built once per model. */
-export function readerOf(model: LoadedModel, format: "json" | "text" = "json"): RowReader {
-  let byFormat = readers.get(model);
-  if (byFormat === undefined) {
-    byFormat = {};
-    readers.set(model, byFormat);
+/** The reader of a loaded model's JSON rows, built once per model. */
+export function readerOf(model: LoadedModel): RowReader {
+  let reader = readers.get(model);
+  if (reader === undefined) {
+    const payload = model.artifact.payload;
+    reader = rowReader(payload.inputSchema, { passThrough: passThroughOf(payload) });
+    readers.set(model, reader);
   }
-  const payload = model.artifact.payload;
-  byFormat[format] ??= rowReader(payload.inputSchema, {
-    text: format === "text",
-    passThrough: passThroughOf(payload),
-  });
-  return byFormat[format];
+  return reader;
 }
 
 /** `{"columns": [...], "data": [[...]]}` as records, refusing rows of the wrong length by row. */

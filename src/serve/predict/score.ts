@@ -59,7 +59,7 @@ function valuesJson(c: Column, n: number): string[] {
 }
 
 /** The classes of a classifier, as the output's `proba_<class>` columns name them. */
-export function classesOf(loaded: LoadedModel): string[] | undefined {
+function classesOf(loaded: LoadedModel): string[] | undefined {
   return isClassifier(loaded.model) ? loaded.model.classes.map(String) : undefined;
 }
 

@@ -1,8 +1,8 @@
 /**
  * The worker-thread path only exists in compiled JavaScript (the worker script is dist/.../forest-worker.js).
- * This test transpiles the forest's module closure (src/core, src/models, src/models/tree, src/models/ensemble) to a
- * temporary directory, fits there with two worker threads, and checks the trees are exactly those grown
- * in this thread from the TypeScript sources with the same seed.
+ * This test transpiles the forest's module closure (src/core, src/models, src/models/tree, src/models/hist,
+ * src/models/ensemble) to a temporary directory, fits there with two worker threads, and checks the trees
+ * are exactly those grown in this thread from the TypeScript sources with the same seed, for both splitters.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +19,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 function transpile(dir: string): void {
   mkdirSync(join(out, dir), { recursive: true });
-  for (const file of readdirSync(join(src, dir)).filter((f) => f.endsWith(".ts"))) {
+  for (const file of readdirSync(join(src, dir)).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))) {
     const js = ts.transpileModule(readFileSync(join(src, dir, file), "utf8"), {
       compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
     }).outputText;
@@ -29,7 +29,7 @@ function transpile(dir: string): void {
 
 describe("RandomForest in worker threads (compiled)", () => {
   it("grows the same trees with 2 workers as in this thread", async () => {
-    for (const dir of ["core", "models", "models/tree", "models/ensemble"]) transpile(dir);
+    for (const dir of ["core", "models", "models/tree", "models/hist", "models/ensemble"]) transpile(dir);
     writeFileSync(join(out, "package.json"), '{"type":"module"}');
     const compiled = (await import(
       pathToFileURL(join(out, "models/ensemble/index.js")).href
@@ -54,5 +54,13 @@ describe("RandomForest in worker threads (compiled)", () => {
     // same seed, workers again: reproducible
     const again = new compiled.RandomForestRegressor(params).fit(X, y);
     expect(again.toJSON().state!.trees).toEqual(a.trees);
+
+    // the exact splitter too
+    const exact = { ...params, splitter: "exact" } as const;
+    const exactParallel = new compiled.RandomForestRegressor(exact).fit(X, y);
+    expect(exactParallel.state.threads).toBe(2);
+    expect(exactParallel.toJSON().state!.trees).toEqual(
+      new RandomForestRegressor(exact).fit(X, y).toJSON().state!.trees,
+    );
   });
 });
