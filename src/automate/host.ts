@@ -172,8 +172,18 @@ export class WatchHost {
     });
   }
 
-  /** Stops the loop (a retraining in progress finishes first) and closes the store connection. */
-  async stop(): Promise<void> {
+  private stopped: Promise<void> | null = null;
+
+  /**
+   * Stops the loop (a retraining in progress finishes first) and closes the store connection. Safe to
+   * call again: a second stop must not wait for the exit of a thread that has already exited.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.stopOnce();
+    return this.stopped;
+  }
+
+  private async stopOnce(): Promise<void> {
     if (this.local) {
       await this.local.watcher.stop();
       await this.local.store.close();

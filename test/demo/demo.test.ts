@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("npm start (mlship demo)", () => {
   const demo = () =>
-    spawnSync(process.execPath, [bin, "demo", "--spec", join(dir, "mlship.yaml")], {
+    spawnSync(process.execPath, [bin, "demo", "--spec", join(dir, "mlship.yaml"), "--no-story"], {
       encoding: "utf8",
       env: { ...process.env, NO_COLOR: "1" },
     });

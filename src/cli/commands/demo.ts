@@ -200,9 +200,11 @@ export async function runDemo(specPath: string, options: DemoOptions): Promise<v
       `The server keeps running at ${story.url}, with the retraining loop watching it. Ctrl-C stops both.`,
     ),
   );
+  // A real customer of the data (the first one), as a client would send it.
+  const { [spec.target as string]: _, ...customer } = dataset.frame.take(Int32Array.of(0)).rows()[0];
   say(dim("  # score a customer"));
   say(
-    `  curl -s ${story.url}/v1/models/${tracked.registration.name}/predict -H 'content-type: application/json' -d '{"records": [{"tenure": 2, "contract": "Month-to-month", "monthly_charges": 95}]}'`,
+    `  curl -s ${story.url}/v1/models/${tracked.registration.name}/predict -H 'content-type: application/json' -d '${JSON.stringify({ records: [customer] })}'`,
   );
   say(dim("  # more of the story: the next customers, after the rise"));
   say(`  npx mlship simulate --url ${story.url} --offset 5500 --before 0 --after 1500 --follow`);

@@ -377,7 +377,7 @@ export function registerMonitor(program: Command): void {
 
   monitor
     .command("events")
-    .description("List monitoring events, newest first (alerts; later, retraining decisions)")
+    .description("List monitoring events, newest first (alerts and retraining decisions)")
     .option("-s, --spec <file>", "the spec (default: mlship.yaml here, if any): locates the store")
     .option("--store <file>", "the store (default: MLSHIP_STORE, else .mlship/store.db beside the spec)")
     .option("--model <name>", "only this model's events")
