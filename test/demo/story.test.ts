@@ -132,7 +132,7 @@ describe("npm start: the production story", () => {
         err += d;
         // The last line of the ending: everything before it (the URL, the curl to try) is out.
         const m = err.match(/The server keeps running at (http:\/\/127\.0\.0\.1:\d+)/);
-        if (m && /npx mlship simulate --url .+\n/.test(err)) {
+        if (m && err.includes(`npx mlship simulate --url ${m[1]} --offset`) && err.endsWith("\n")) {
           clearTimeout(timer);
           resolve(m[1]);
         }
@@ -141,7 +141,7 @@ describe("npm start: the production story", () => {
     });
     // The very command the demo prints.
     const curl = err.match(/curl -s (\S+) -H 'content-type: application\/json' -d '(.+)'$/m);
-    expect(curl?.[1]).toBe(`${url}/v1/models/telco_churn/predict`);
+    expect(curl?.[1], err.slice(-2500)).toBe(`${url}/v1/models/telco_churn/predict`);
     const res = await fetch(curl![1], {
       method: "POST",
       headers: { "content-type": "application/json" },
