@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import type { FastifyInstance } from "fastify";
 import { MlshipError } from "../../core/errors.js";
@@ -194,6 +194,14 @@ async function listen(
   }
 }
 
+/** --store, else MLSHIP_STORE, else the store beside --spec (where `mlship train` wrote), else ./.mlship. */
+function storeOf(opts: { store?: string; spec?: string }): string {
+  return resolveStorePath({
+    store: opts.store,
+    ...(opts.spec === undefined ? {} : { baseDir: dirname(resolve(opts.spec)) }),
+  });
+}
+
 /** The spec's monitoring settings for its model, which win over those stored with the model's profile. */
 function monitoringOf(specPath: string | undefined): Record<string, MonitoringSpec> {
   if (specPath === undefined) return {};
@@ -234,7 +242,7 @@ async function runWorker(s: Settings, slot: string): Promise<void> {
   let store: Store | undefined;
   let served: { app: FastifyInstance; address: string };
   try {
-    store = await openStore(resolveStorePath({ store: s.opts.store }));
+    store = await openStore(storeOf(s.opts));
     served = await listen(store, s, slot);
   } catch (err) {
     await store?.close().catch(() => undefined);
@@ -350,7 +358,7 @@ export function registerServe(program: Command): void {
     )
     .option(
       "--spec <file>",
-      "judge the spec's model by this spec's monitoring section (alerts, webhook, windows)",
+      "judge the spec's model by this spec's monitoring section (alerts, webhook, windows); the store defaults to the one beside it",
     )
     .option(
       "--no-monitor",
@@ -379,7 +387,7 @@ export function registerServe(program: Command): void {
       // A bad spec is reported once, before any worker starts.
       monitoringOf(opts.spec);
       checkWatch(opts);
-      const store = await openStore(resolveStorePath({ store: opts.store }));
+      const store = await openStore(storeOf(opts));
       // Without keys the server authenticates no one, which is only safe when no one else can reach it.
       if (!isLoopback(opts.host) && !(await authEnabled(store))) {
         if (!opts.insecure) {
