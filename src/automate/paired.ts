@@ -13,7 +13,14 @@
  */
 
 import { Random } from "../core/random.js";
-import { type LabelledSet, logGamma, metricOn, normalSf } from "../monitor/index.js";
+import {
+  sampleCovariance as covariance,
+  delongPlacements,
+  type LabelledSet,
+  logGamma,
+  metricOn,
+  normalSf,
+} from "../monitor/index.js";
 
 export interface PairedTest {
   /** The test's name, for reports. */
@@ -22,72 +29,6 @@ export interface PairedTest {
   statistic: number;
   /** One-sided, small when B is better than A; NaN when the test cannot be computed. */
   pValue: number;
-}
-
-function midranks(values: Float64Array): Float64Array {
-  const n = values.length;
-  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
-  const ranks = new Float64Array(n);
-  let i = 0;
-  while (i < n) {
-    let j = i;
-    while (j + 1 < n && values[order[j + 1]] === values[order[i]]) j++;
-    const r = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) ranks[order[k]] = r;
-    i = j + 1;
-  }
-  return ranks;
-}
-
-/**
- * DeLong's placement values of one score vector: V10 per positive (the share of negatives it outranks,
- * ties half) and V01 per negative (the share of positives that outrank it), and the AUC.
- */
-function placements(positive: Uint8Array, scores: Float64Array) {
-  const total = scores.length;
-  let m = 0;
-  for (let i = 0; i < total; i++) if (positive[i]) m++;
-  const n = total - m;
-  const x = new Float64Array(m);
-  const y = new Float64Array(n);
-  for (let i = 0, a = 0, b = 0; i < total; i++) {
-    if (positive[i]) x[a++] = scores[i];
-    else y[b++] = scores[i];
-  }
-  const rAll = midranks(scores);
-  const rx = midranks(x);
-  const ry = midranks(y);
-  const v10 = new Float64Array(m);
-  const v01 = new Float64Array(n);
-  let rankSum = 0;
-  for (let i = 0, a = 0, b = 0; i < total; i++) {
-    if (positive[i]) {
-      v10[a] = (rAll[i] - rx[a]) / n;
-      rankSum += rAll[i];
-      a++;
-    } else {
-      v01[b] = 1 - (rAll[i] - ry[b]) / m;
-      b++;
-    }
-  }
-  return { auc: (rankSum - (m * (m + 1)) / 2) / (m * n), v10, v01, m, n };
-}
-
-/** Sample covariance (ddof 1) of two equally long vectors. */
-function covariance(a: Float64Array, b: Float64Array): number {
-  const n = a.length;
-  if (n < 2) return 0;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += (a[i] - ma) * (b[i] - mb);
-  return s / (n - 1);
 }
 
 export interface PairedAuc extends PairedTest {
@@ -99,10 +40,10 @@ export interface PairedAuc extends PairedTest {
 
 /** DeLong's test of two correlated AUCs on the same rows, H1: AUC(B) > AUC(A). */
 export function pairedDelong(positive: Uint8Array, a: Float64Array, b: Float64Array): PairedAuc {
-  const pa = placements(positive, a);
-  const pb = placements(positive, b);
+  const pa = delongPlacements(positive, a);
+  const pb = delongPlacements(positive, b);
   const test = "DeLong's test for two correlated ROC AUCs (paired, one-sided)";
-  if (pa.m === 0 || pa.n === 0)
+  if (pa.positives === 0 || pa.negatives === 0)
     return {
       test,
       aucA: Number.NaN,
@@ -113,7 +54,7 @@ export function pairedDelong(positive: Uint8Array, a: Float64Array, b: Float64Ar
     };
   const s10 = covariance(pa.v10, pa.v10) + covariance(pb.v10, pb.v10) - 2 * covariance(pa.v10, pb.v10);
   const s01 = covariance(pa.v01, pa.v01) + covariance(pb.v01, pb.v01) - 2 * covariance(pa.v01, pb.v01);
-  const variance = s10 / pa.m + s01 / pa.n;
+  const variance = s10 / pa.positives + s01 / pa.negatives;
   const diff = pb.auc - pa.auc;
   if (!(variance > 0)) {
     // Identical rankings (or one class of one row): no evidence either way unless they differ.

@@ -141,17 +141,26 @@ export interface AucEstimate {
   negatives: number;
 }
 
+export interface Placements {
+  auc: number;
+  /** Per positive: the share of negatives it outranks (ties half). */
+  v10: Float64Array;
+  /** Per negative: the share of positives that outrank it. */
+  v01: Float64Array;
+  positives: number;
+  negatives: number;
+}
+
 /**
- * The ROC AUC of `scores` for `positive` rows and DeLong's variance estimate, from midranks in
- * O(n log n): V10_i = (R_i - R^X_i) / n over positives, V01_j = 1 - (R_j - R^Y_j) / m over negatives,
- * Var = S10 / m + S01 / n with sample variances (ddof 1). NaN when a class is absent.
+ * DeLong's placement values of one score vector and its ROC AUC, from midranks in O(n log n):
+ * V10_i = (R_i - R^X_i) / n over positives, V01_j = 1 - (R_j - R^Y_j) / m over negatives. The AUC is NaN
+ * when a class is absent. One AUC's variance and the paired test of two AUCs are both built on them.
  */
-export function delongAuc(positive: Uint8Array, scores: Float64Array): AucEstimate {
+export function delongPlacements(positive: Uint8Array, scores: Float64Array): Placements {
   const total = scores.length;
   let m = 0;
   for (let i = 0; i < total; i++) if (positive[i]) m++;
   const n = total - m;
-  if (m === 0 || n === 0) return { auc: Number.NaN, variance: Number.NaN, positives: m, negatives: n };
   const x = new Float64Array(m);
   const y = new Float64Array(n);
   for (let i = 0, a = 0, b = 0; i < total; i++) {
@@ -174,17 +183,37 @@ export function delongAuc(positive: Uint8Array, scores: Float64Array): AucEstima
       b++;
     }
   }
-  const auc = (rankSum - (m * (m + 1)) / 2) / (m * n);
-  const sampleVar = (v: Float64Array): number => {
-    if (v.length < 2) return 0;
-    let mean = 0;
-    for (const t of v) mean += t;
-    mean /= v.length;
-    let s = 0;
-    for (const t of v) s += (t - mean) ** 2;
-    return s / (v.length - 1);
-  };
-  return { auc, variance: sampleVar(v10) / m + sampleVar(v01) / n, positives: m, negatives: n };
+  const auc = m === 0 || n === 0 ? Number.NaN : (rankSum - (m * (m + 1)) / 2) / (m * n);
+  return { auc, v10, v01, positives: m, negatives: n };
+}
+
+/** Sample covariance (ddof 1) of two equally long vectors; 0 below two values. */
+export function sampleCovariance(a: Float64Array, b: Float64Array): number {
+  const n = a.length;
+  if (n < 2) return 0;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= n;
+  mb /= n;
+  let s = 0;
+  for (let i = 0; i < n; i++) s += (a[i] - ma) * (b[i] - mb);
+  return s / (n - 1);
+}
+
+/**
+ * The ROC AUC of `scores` for `positive` rows and DeLong's variance estimate,
+ * Var = S10 / m + S01 / n with sample variances (ddof 1). NaN when a class is absent.
+ */
+export function delongAuc(positive: Uint8Array, scores: Float64Array): AucEstimate {
+  const p = delongPlacements(positive, scores);
+  const { positives: m, negatives: n } = p;
+  if (m === 0 || n === 0) return { auc: Number.NaN, variance: Number.NaN, positives: m, negatives: n };
+  const variance = sampleCovariance(p.v10, p.v10) / m + sampleCovariance(p.v01, p.v01) / n;
+  return { auc: p.auc, variance, positives: m, negatives: n };
 }
 
 /** A normal interval on DeLong's variance, clipped to [0, 1] (pROC's ci.auc, method "delong"). */

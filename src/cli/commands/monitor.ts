@@ -16,8 +16,10 @@ import { readFile } from "../../data/index.js";
 import {
   alertRules,
   buildReport,
+  type CheckOptions,
   checkDataset,
   checkModel,
+  type DatasetCheckOptions,
   datasetReport,
   listEvents,
   loadVersionProfile,
@@ -115,7 +117,16 @@ function windowOf(text: string | undefined): WindowSpec | undefined {
 const monitoringOf = (c: Context) =>
   c.spec && (c.spec.registry.model ?? c.spec.name) === c.model ? c.spec.monitoring : undefined;
 
-async function stateOf(c: Context, opts: WindowOptions): Promise<MonitoringState> {
+/**
+ * One judgement the window options ask for: of a labelled file (`--data`), or of the prediction log's
+ * latest window; `ofData` and `ofLog` are the two ways to make it (a state, a report).
+ */
+async function judge<T>(
+  c: Context,
+  opts: WindowOptions,
+  ofData: (store: Store, o: DatasetCheckOptions) => Promise<T>,
+  ofLog: (store: Store, o: CheckOptions) => Promise<T>,
+): Promise<T> {
   const window = windowOf(opts.window);
   const monitoring = monitoringOf(c);
   const common = {
@@ -125,15 +136,18 @@ async function stateOf(c: Context, opts: WindowOptions): Promise<MonitoringState
   };
   if (opts.data) {
     const frame = await readFile(resolve(opts.data));
-    return checkDataset(c.store, {
+    return ofData(c.store, {
       ...common,
       frame,
       source: opts.data,
       ...(window?.rows ? { windowRows: window.rows } : {}),
     });
   }
-  return checkModel(c.store, { ...common, ...(window ? { window } : {}) });
+  return ofLog(c.store, { ...common, ...(window ? { window } : {}) });
 }
+
+const stateOf = (c: Context, opts: WindowOptions): Promise<MonitoringState> =>
+  judge(c, opts, checkDataset, checkModel);
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const when = (ms: number | null) =>
@@ -239,25 +253,10 @@ function printEvents(events: readonly MonitorEvent[]): void {
 }
 
 async function runReport(opts: WindowOptions & { out: string; jsonOut?: string }): Promise<void> {
-  const report = await withContext(opts, async (c): Promise<MonitorReport> => {
-    const window = windowOf(opts.window);
-    const monitoring = monitoringOf(c);
-    const common = {
-      model: c.model,
-      ...(opts.version === undefined ? {} : { version: opts.version }),
-      ...(monitoring ? { monitoring } : {}),
-    };
-    if (opts.data) {
-      const frame = await readFile(resolve(opts.data));
-      return datasetReport(c.store, {
-        ...common,
-        frame,
-        source: opts.data,
-        ...(window?.rows ? { windowRows: window.rows } : {}),
-      });
-    }
-    return buildReport(c.store, { ...common, ...(window ? { window } : {}) });
-  });
+  const report = await withContext(
+    opts,
+    (c): Promise<MonitorReport> => judge(c, opts, datasetReport, buildReport),
+  );
   const html = await renderReportHtml(report);
   const out = resolve(opts.out);
   const jsonOut = resolve(opts.jsonOut ?? out.replace(/\.html?$/i, "") + ".json");
