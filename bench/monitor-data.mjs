@@ -57,12 +57,16 @@ const priceRise = records.map((r) => ({
 const reader = rowReader(model.artifact.payload.inputSchema, {
   passThrough: passThroughOf(model.artifact.payload),
 });
+// score() answers with predictFrame's output: `prediction`, and `proba_<class>` per class.
+const classes = model.model.classes.map(String);
 const scoredOf = (recs) => {
-  const s = score(model, reader.frame(recs));
+  const out = score(model, reader.frame(recs));
+  const predicted = out.column("prediction");
+  const proba = classes.map((c) => out.numeric(`proba_${c}`));
   return recs.map((r, i) => ({
     inputs: JSON.stringify(r),
-    prediction: JSON.stringify(s.predictions[i]),
-    probabilities: JSON.stringify(s.probabilities[i]),
+    prediction: JSON.stringify(predicted.levels[predicted.codes[i]]),
+    probabilities: JSON.stringify(Object.fromEntries(classes.map((c, j) => [c, proba[j][i]]))),
   }));
 };
 const calm = scoredOf(records);
