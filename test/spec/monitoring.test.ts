@@ -3,32 +3,8 @@
  * rules are checked against the task, and problems name the field and its line.
  */
 import { describe, expect, it } from "vitest";
-import { durationMs, parseSpec, SpecError, type SpecProblem } from "../../src/spec/index.js";
-
-const minimal = `name: churn
-objective:
-  business: keep customers
-  kpi: churn rate
-task: binary
-target: churn
-metric:
-  primary: roc_auc
-  threshold: 0.8
-data:
-  sources:
-    - kind: file
-      path: data.csv
-`;
-
-function problemsOf(text: string): SpecProblem[] {
-  try {
-    parseSpec(text);
-  } catch (err) {
-    expect(err).toBeInstanceOf(SpecError);
-    return (err as SpecError).problems;
-  }
-  throw new Error("expected the spec to be refused");
-}
+import { durationMs, parseSpec } from "../../src/spec/index.js";
+import { minimal, problemsOf } from "./helpers.js";
 
 describe("monitoring: defaults", () => {
   it("a spec without the section gets every default", () => {

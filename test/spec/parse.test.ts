@@ -8,25 +8,11 @@ import {
   loadSpec,
   metricDirection,
   parseSpec,
-  SpecError,
+  type SpecError,
   type SpecProblem,
   specErrorLines,
 } from "../../src/spec/index.js";
-
-const minimal = `name: churn
-objective:
-  business: keep customers
-  kpi: churn rate
-task: binary
-target: churn
-metric:
-  primary: roc_auc
-  threshold: 0.8
-data:
-  sources:
-    - kind: file
-      path: data.csv
-`;
+import { minimal, problemsOf } from "./helpers.js";
 
 /** The thrown error of `fn`, which must throw. */
 function thrown(fn: () => unknown): unknown {
@@ -36,12 +22,6 @@ function thrown(fn: () => unknown): unknown {
     return err;
   }
   throw new Error("expected an error");
-}
-
-function problemsOf(text: string): SpecProblem[] {
-  const err = thrown(() => parseSpec(text));
-  expect(err).toBeInstanceOf(SpecError);
-  return (err as SpecError).problems;
 }
 
 /** The single problem of a spec that has exactly one. */

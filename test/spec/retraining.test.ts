@@ -3,32 +3,8 @@
  * (a bad cron pattern, an unknown time zone, a window smaller than its minimum, no trigger at all).
  */
 import { describe, expect, it } from "vitest";
-import { cronProblem, parseSpec, SpecError, type SpecProblem } from "../../src/spec/index.js";
-
-const minimal = `name: churn
-objective:
-  business: keep customers
-  kpi: churn rate
-task: binary
-target: churn
-metric:
-  primary: roc_auc
-  threshold: 0.8
-data:
-  sources:
-    - kind: file
-      path: data.csv
-`;
-
-function problemsOf(text: string): SpecProblem[] {
-  try {
-    parseSpec(text);
-  } catch (err) {
-    expect(err).toBeInstanceOf(SpecError);
-    return (err as SpecError).problems;
-  }
-  throw new Error("expected the spec to be refused");
-}
+import { cronProblem, parseSpec } from "../../src/spec/index.js";
+import { minimal, problemsOf } from "./helpers.js";
 
 const lineOf = (text: string, needle: string) => text.split("\n").findIndex((l) => l.includes(needle)) + 1;
 

@@ -3,32 +3,8 @@
  * its own reported at its line with what to write instead.
  */
 import { describe, expect, it } from "vitest";
-import { durationSeconds, parseSpec, SpecError, specProblems } from "../../src/spec/index.js";
-
-const minimal = `name: churn
-objective:
-  business: keep customers
-  kpi: churn rate
-task: binary
-target: churn
-metric:
-  primary: roc_auc
-  threshold: 0.8
-data:
-  sources:
-    - kind: file
-      path: data.csv
-`;
-
-function problems(text: string) {
-  try {
-    parseSpec(text);
-  } catch (err) {
-    if (err instanceof SpecError) return err.problems;
-    throw err;
-  }
-  throw new Error("expected a SpecError");
-}
+import { durationSeconds, parseSpec, specProblems } from "../../src/spec/index.js";
+import { minimal, problemsOf } from "./helpers.js";
 
 const withSpace = (space: string, params = "{}") =>
   `${minimal}models:\n  - kind: randomForestClassifier\n    params: ${params}\n    space:\n${space}`;
@@ -84,7 +60,7 @@ describe("search spaces in the spec", () => {
   });
 
   it("reports every broken range at its line, with what to write instead", () => {
-    const found = problems(
+    const found = problemsOf(
       withSpace(
         [
           "      maxDepth: { int: [30, 2] }", // 18
@@ -111,7 +87,7 @@ describe("search spaces in the spec", () => {
   });
 
   it("rejects a parameter both fixed and searched, repeated choices and a one-value choice", () => {
-    const found = problems(
+    const found = problemsOf(
       withSpace(
         [
           "      maxDepth: { int: [2, 8] }",
@@ -133,7 +109,7 @@ describe("search spaces in the spec", () => {
   });
 
   it("checks conditions: a known choice of the same space, its values, no loops", () => {
-    const found = problems(
+    const found = problemsOf(
       withSpace(
         [
           "      bootstrap: { choice: [true, false] }",
@@ -159,7 +135,7 @@ describe("search spaces in the spec", () => {
   });
 
   it("an unknown field in a space entry is named with the closest field", () => {
-    const found = problems(withSpace("      maxDepth: { int: [2, 8], lgo: true }\n"));
+    const found = problemsOf(withSpace("      maxDepth: { int: [2, 8], lgo: true }\n"));
     expect(found.map((p) => [p.path, p.suggestion])).toEqual([["models[0].space.maxDepth.lgo", "log"]]);
   });
 
