@@ -45,29 +45,11 @@ export function ks2Samp(a: Float64Array, b: Float64Array): KsPValue {
   return ks2SampPValue(Math.max(minS, max), n1, n2);
 }
 
-/** scipy.stats.wasserstein_distance (1-D, unweighted): the area between the two ECDFs. */
-export function wassersteinDistance(a: Float64Array, b: Float64Array): number {
-  const n1 = a.length;
-  const n2 = b.length;
-  let i = 0;
-  let j = 0;
-  const area = new Sum();
-  while (i < n1 || j < n2) {
-    const v = j >= n2 || (i < n1 && a[i] <= b[j]) ? a[i] : b[j];
-    while (i < n1 && a[i] <= v) i++;
-    while (j < n2 && b[j] <= v) j++;
-    if (i === n1 && j === n2) break;
-    const next = j >= n2 || (i < n1 && a[i] <= b[j]) ? a[i] : b[j];
-    area.add(Math.abs(i / n1 - j / n2) * (next - v));
-  }
-  return area.value;
-}
-
 /**
- * scipy.stats.energy_distance (1-D, unweighted): sqrt(2) times the L2 distance between the two ECDFs,
- * sqrt(2 * integral (F_a - F_b)^2), over the same merge as the Wasserstein distance.
+ * The integral of |F_a - F_b|^power between the ECDFs of two sorted samples, over the merge of their
+ * values: the Wasserstein distance (power 1) and the energy distance's core (power 2) share it.
  */
-export function energyDistance(a: Float64Array, b: Float64Array): number {
+function ecdfGapIntegral(a: Float64Array, b: Float64Array, power: 1 | 2): number {
   const n1 = a.length;
   const n2 = b.length;
   let i = 0;
@@ -80,9 +62,22 @@ export function energyDistance(a: Float64Array, b: Float64Array): number {
     if (i === n1 && j === n2) break;
     const next = j >= n2 || (i < n1 && a[i] <= b[j]) ? a[i] : b[j];
     const d = i / n1 - j / n2;
-    area.add(d * d * (next - v));
+    area.add((power === 1 ? Math.abs(d) : d * d) * (next - v));
   }
-  return Math.sqrt(2 * area.value);
+  return area.value;
+}
+
+/** scipy.stats.wasserstein_distance (1-D, unweighted): the area between the two ECDFs. */
+export function wassersteinDistance(a: Float64Array, b: Float64Array): number {
+  return ecdfGapIntegral(a, b, 1);
+}
+
+/**
+ * scipy.stats.energy_distance (1-D, unweighted): sqrt(2) times the L2 distance between the two ECDFs,
+ * sqrt(2 * integral (F_a - F_b)^2), over the same merge as the Wasserstein distance.
+ */
+export function energyDistance(a: Float64Array, b: Float64Array): number {
+  return Math.sqrt(2 * ecdfGapIntegral(a, b, 2));
 }
 
 /** numpy.std (population, ddof = 0). */
