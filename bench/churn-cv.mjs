@@ -5,7 +5,6 @@
  *   node bench/churn-cv.mjs
  */
 
-import { existsSync, readFileSync } from "node:fs";
 import {
   crossValidate,
   defaultPrep,
@@ -15,28 +14,21 @@ import {
   readFile,
   StratifiedKFold,
 } from "../dist/index.js";
-import { dataDir, meanStd, RF_SEEDS, repoFile, report, seconds } from "./lib.mjs";
+import { dataJson, meanStd, predefinedFolds, RF_SEEDS, repoFile, report, seconds } from "./lib.mjs";
 
 const frame = await readFile(repoFile("examples/churn/wa_churn.csv"));
 const X = frame.drop(["churn"]);
 const y = frame.column("churn");
 
 // scikit-learn's own folds when bench/churn-folds.py has written them, so both sides score the same rows.
-const foldsFile = `${dataDir}churn_folds.json`;
-const sameFolds = existsSync(foldsFile);
-const foldOf = sameFolds ? JSON.parse(readFileSync(foldsFile, "utf8")) : null;
-const sklearnFolds = {
-  *split() {
-    for (let k = 0; k < 5; k++) {
-      const rows = (f) => Int32Array.from(foldOf.flatMap((g, i) => (f(g) ? [i] : [])));
-      yield { train: rows((g) => g !== k), test: rows((g) => g === k) };
-    }
-  },
-};
+const foldOf = dataJson("churn_folds.json");
+const sameFolds = foldOf !== null;
 
 async function cv(model, scale) {
   const pipe = new Pipeline([...defaultPrep(X, { scale }).pipeline.steps, ["model", model]]);
-  const cvSplit = sameFolds ? sklearnFolds : new StratifiedKFold({ nSplits: 5, shuffle: true, seed: 0 });
+  const cvSplit = sameFolds
+    ? predefinedFolds(foldOf)
+    : new StratifiedKFold({ nSplits: 5, shuffle: true, seed: 0 });
   const { value, s } = await seconds(() =>
     crossValidate(pipe, X, y, { cv: cvSplit, scoring: ["roc_auc"], positiveClass: "Yes" }),
   );

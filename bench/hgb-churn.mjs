@@ -6,7 +6,6 @@
  * (missing values and categories to the model as they are).
  *   node bench/hgb-churn.mjs
  */
-import { existsSync, readFileSync } from "node:fs";
 import {
   crossValidate,
   defaultPrep,
@@ -15,24 +14,15 @@ import {
   readFile,
   StratifiedKFold,
 } from "../dist/index.js";
-import { dataDir, repoFile, report, seconds } from "./lib.mjs";
+import { dataJson, predefinedFolds, repoFile, report, seconds } from "./lib.mjs";
 
 const frame = await readFile(repoFile("examples/churn/wa_churn.csv"));
 const X = frame.drop(["churn"]);
 const y = frame.column("churn");
 
-const foldsFile = `${dataDir}churn_folds.json`;
-const foldOf = existsSync(foldsFile) ? JSON.parse(readFileSync(foldsFile, "utf8")) : null;
+const foldOf = dataJson("churn_folds.json");
 const cvSplit = foldOf
-  ? {
-      nSplits: 5,
-      *split() {
-        for (let k = 0; k < 5; k++) {
-          const rows = (f) => Int32Array.from(foldOf.flatMap((g, i) => (f(g) ? [i] : [])));
-          yield { train: rows((g) => g !== k), test: rows((g) => g === k) };
-        }
-      },
-    }
+  ? predefinedFolds(foldOf)
   : new StratifiedKFold({ nSplits: 5, shuffle: true, seed: 0 });
 
 async function cv(native) {

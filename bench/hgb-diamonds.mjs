@@ -5,7 +5,6 @@
  * and clarity split as categories). Early stopping is on (more than 10,000 rows), as in sklearn.
  *   node bench/hgb-diamonds.mjs
  */
-import { existsSync, readFileSync } from "node:fs";
 import {
   crossValidate,
   defaultPrep,
@@ -15,25 +14,14 @@ import {
   Pipeline,
   readFile,
 } from "../dist/index.js";
-import { dataDir, repoFile, report, seconds } from "./lib.mjs";
+import { dataJson, predefinedFolds, repoFile, report, seconds } from "./lib.mjs";
 
 const frame = await readFile(repoFile("bench/datasets/diamonds.csv"));
 const X = frame.drop(["price"]);
 const y = numeric(frame.numeric("price").map(Math.log));
 
-const foldsFile = `${dataDir}diamonds_folds.json`;
-const foldOf = existsSync(foldsFile) ? JSON.parse(readFileSync(foldsFile, "utf8")) : null;
-const cvSplit = foldOf
-  ? {
-      nSplits: 5,
-      *split() {
-        for (let k = 0; k < 5; k++) {
-          const rows = (f) => Int32Array.from(foldOf.flatMap((g, i) => (f(g) ? [i] : [])));
-          yield { train: rows((g) => g !== k), test: rows((g) => g === k) };
-        }
-      },
-    }
-  : new KFold({ nSplits: 5, shuffle: true, seed: 0 });
+const foldOf = dataJson("diamonds_folds.json");
+const cvSplit = foldOf ? predefinedFolds(foldOf) : new KFold({ nSplits: 5, shuffle: true, seed: 0 });
 
 async function cv(native) {
   const prep = defaultPrep(X, { scale: false, native }).pipeline;

@@ -15,6 +15,28 @@ export async function seconds(fn) {
   return { value, s: (performance.now() - t) / 1000 };
 }
 
+/** bench/data/<name> parsed, or null when the peer's script has not written it. */
+export function dataJson(name) {
+  const path = `${dataDir}${name}`;
+  return existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : null;
+}
+
+/**
+ * Folds a peer's script wrote (one fold number per row, scikit-learn's splitter) as a splitter our
+ * crossValidate takes, so both sides score the same rows.
+ */
+export function predefinedFolds(foldOf, nSplits = 5) {
+  return {
+    nSplits,
+    *split() {
+      for (let k = 0; k < nSplits; k++) {
+        const rows = (f) => Int32Array.from(foldOf.flatMap((g, i) => (f(g) ? [i] : [])));
+        yield { train: rows((g) => g !== k), test: rows((g) => g === k) };
+      }
+    },
+  };
+}
+
 /** Seeds a randomised model is scored with on both sides (the peers use the same list). */
 export const RF_SEEDS = [0, 1, 2, 3, 4];
 

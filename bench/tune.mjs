@@ -8,7 +8,6 @@
  * Reports means (± population std) over the seeds of each study's best CV score, the paired TPE - random
  * difference, and the mean time per study.
  */
-import { existsSync, readFileSync } from "node:fs";
 import {
   crossValidate,
   defaultPrep,
@@ -24,7 +23,7 @@ import {
   TpeSampler,
   tuneCrossValidated,
 } from "../dist/index.js";
-import { dataDir, meanStd, repoFile, report, seconds } from "./lib.mjs";
+import { dataJson, meanStd, predefinedFolds, repoFile, report, seconds } from "./lib.mjs";
 
 // MLSHIP_BENCH_TUNE_SEEDS ("0,1") and MLSHIP_BENCH_TUNE_TRIALS shorten the run for a quick check of the
 // script (the peer reads the same seeds); the recorded run uses seeds 0-2 and 50 trials.
@@ -33,17 +32,8 @@ const TRIALS = Number(process.env.MLSHIP_BENCH_TUNE_TRIALS ?? 50);
 // MLSHIP_BENCH_TUNE_PROBLEMS ("churn") runs only some of the two problems, for the same reason.
 const PROBLEMS = (process.env.MLSHIP_BENCH_TUNE_PROBLEMS ?? "churn,ames").split(",");
 
-const foldsFile = `${dataDir}tune_folds.json`;
-const sameFolds = existsSync(foldsFile);
-const foldOf = sameFolds ? JSON.parse(readFileSync(foldsFile, "utf8")) : null;
-const predefined = (fold) => ({
-  *split() {
-    for (let k = 0; k < 5; k++) {
-      const rows = (f) => Int32Array.from(fold.flatMap((g, i) => (f(g) ? [i] : [])));
-      yield { train: rows((g) => g !== k), test: rows((g) => g === k) };
-    }
-  },
-});
+const foldOf = dataJson("tune_folds.json");
+const sameFolds = foldOf !== null;
 
 // The space a user would write for gradient boosting; 100 iterations as scikit-learn's default.
 const boostingSpace = {
@@ -57,7 +47,7 @@ async function problem({ file, target, positive, Model, space, primary, folds, o
   const frame = await readFile(repoFile(file));
   const X = frame.drop([target]);
   const y = frame.column(target);
-  const cv = sameFolds ? predefined(folds) : ownCv;
+  const cv = sameFolds ? predefinedFolds(folds) : ownCv;
   const prep = () => defaultPrep(X, { scale: false }).pipeline.steps;
   const pipe = (params) =>
     new Pipeline([...prep(), ["model", new Model({ nEstimators: 100, nJobs: 1, ...params })]]);

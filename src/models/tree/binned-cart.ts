@@ -22,6 +22,7 @@ import {
   type GrowOptions,
   NodeStore,
   quickSort,
+  sklearnRandInt,
   TREE_LEAF,
   TREE_UNDEFINED,
   type TreeArrays,
@@ -49,7 +50,6 @@ export interface BinnedTrainData {
 }
 
 const EPSILON = 2.220446049250313e-16;
-const RAND_R_MAX = 0x7fffffff;
 const LOG2 = Math.log(2);
 /** Nodes of at most this many samples split on exact values. */
 const EXACT_NODE = 128;
@@ -112,13 +112,7 @@ export function growBinnedTree(
   const maxFeatures = opts.maxFeatures;
   // per-bin slots: classification K class weights + count; regression weight, sum y, sum y², count
   const S = classification ? K + 1 : 4;
-  let rand = seed >>> 0;
-  const randInt = (low: number, high: number): number => {
-    rand = (rand ^ (rand << 13)) >>> 0;
-    rand = (rand ^ (rand >>> 17)) >>> 0;
-    rand = (rand ^ (rand << 5)) >>> 0;
-    return low + ((rand & RAND_R_MAX) % (high - low));
-  };
+  const randInt = sklearnRandInt(seed);
 
   const scratch = takeScratch(n, p, K, S);
   const { samples, right, features, constantFeatures, hist, Xf, smallSample, store } = scratch;

@@ -66,6 +66,20 @@ export const FEATURE_THRESHOLD = Math.fround(1e-7);
 const EPSILON = 2.220446049250313e-16;
 /** sklearn's rand_r keeps draws below 2^31. */
 const RAND_R_MAX = 0x7fffffff;
+/**
+ * sklearn's rand_int(low, high, &state): its xorshift rand_r, so a seed draws the same features, in the
+ * same order, as scikit-learn's trees do. Both tree builders (exact and binned) draw through it.
+ */
+export function sklearnRandInt(seed: number): (low: number, high: number) => number {
+  let rand = seed >>> 0;
+  return (low, high) => {
+    rand = (rand ^ (rand << 13)) >>> 0;
+    rand = (rand ^ (rand >>> 17)) >>> 0;
+    rand = (rand ^ (rand << 5)) >>> 0;
+    return low + ((rand & RAND_R_MAX) % (high - low));
+  };
+}
+
 export const MAX_DEPTH_UNLIMITED = 2147483647;
 const INSERTION_SORT_MAX = 16;
 const RADIX_MIN = 256;
@@ -317,13 +331,7 @@ export function growTree(
   // sklearn: min_samples_split = max(min_samples_split, 2 * min_samples_leaf)
   const minSplit = Math.max(opts.minSamplesSplit, 2 * minLeaf);
   const maxFeatures = opts.maxFeatures;
-  let rand = seed >>> 0;
-  const randInt = (low: number, high: number): number => {
-    rand = (rand ^ (rand << 13)) >>> 0;
-    rand = (rand ^ (rand >>> 17)) >>> 0;
-    rand = (rand ^ (rand << 5)) >>> 0;
-    return low + ((rand & RAND_R_MAX) % (high - low));
-  };
+  const randInt = sklearnRandInt(seed);
 
   const scratch = takeScratch(n, p, K, classification);
   const { samples, features, constantFeatures, Xf, keyA, keyB, sampA, sampB, hist, store } = scratch;
