@@ -1,9 +1,10 @@
 /**
- * Worker thread entry: claims tree indices from the shared `next` counter (the main thread claims from it
- * too, so fast threads take more trees), grows them on the shared (SharedArrayBuffer) data, posts them
- * back on its port with their buffers transferred, then bumps the `done` counter the main thread waits on.
+ * Worker thread entry, kept between fits (see the pool in random-forest.ts): for each job posted to it,
+ * claims tree indices from the shared `next` counter (the main thread claims from it too, so fast
+ * threads take more trees), grows them on the shared (SharedArrayBuffer) data, posts them back on the
+ * job's port with their buffers transferred, then bumps the `done` counter the main thread waits on.
  */
-import { type MessagePort, workerData } from "node:worker_threads";
+import { type MessagePort, parentPort } from "node:worker_threads";
 import type { TreeArrays } from "../tree/cart.js";
 import type { ForestJob } from "./forest-fit.js";
 
@@ -21,11 +22,13 @@ export interface WorkerInput {
 
 export type WorkerOutput = { trees: TreeArrays[]; indices: number[] } | { error: string };
 
-const { job, seeds, port, next, status, slot, done } = workerData as WorkerInput;
-// If the main thread has already grown every tree it cancelled us and no longer waits: just exit.
-if (Atomics.compareExchange(status, slot, 0, 1) === 0) await run();
+parentPort?.on("message", (input: WorkerInput) => {
+  // If the main thread has already grown every tree it cancelled this job and no longer waits: skip it.
+  if (Atomics.compareExchange(input.status, input.slot, 0, 1) === 0) void run(input);
+  else input.port.close();
+});
 
-async function run(): Promise<void> {
+async function run({ job, seeds, port, next, done }: WorkerInput): Promise<void> {
   try {
     // Loaded here rather than statically so that a failure to load is reported instead of leaving the
     // main thread waiting for a worker that never ran.
@@ -50,6 +53,7 @@ async function run(): Promise<void> {
   } catch (e) {
     port.postMessage({ error: e instanceof Error ? e.message : String(e) } satisfies WorkerOutput);
   } finally {
+    port.close();
     Atomics.add(done, 0, 1);
     Atomics.notify(done, 0);
   }

@@ -119,8 +119,30 @@ function resolveJobs(nJobs: number | null): number {
 }
 
 /**
- * Grows one tree per seed, on nJobs threads when that pays: this thread and nJobs - 1 workers claim tree
- * indices from a shared counter until none are left. fit stays synchronous.
+ * Worker threads kept for the next fit: a fresh thread costs its start and a cold JIT, which on a small
+ * forest (each fold of a cross-validation) is a large share of the thread's work. Unref'd, they never
+ * keep a finished process alive; a thread that errs or exits leaves the pool and is replaced.
+ */
+const pool: Worker[] = [];
+
+function pooledWorkers(n: number): Worker[] {
+  while (pool.length < n) {
+    const worker = new Worker(WORKER_URL);
+    worker.unref();
+    const leave = () => {
+      const at = pool.indexOf(worker);
+      if (at >= 0) pool.splice(at, 1);
+    };
+    worker.on("error", leave);
+    worker.on("exit", leave);
+    pool.push(worker);
+  }
+  return pool.slice(0, n);
+}
+
+/**
+ * Grows one tree per seed, on nJobs threads when that pays: this thread and nJobs - 1 pooled workers
+ * claim tree indices from a shared counter until none are left. fit stays synchronous.
  */
 function growTrees(
   job: ForestJob,
@@ -135,27 +157,25 @@ function growTrees(
   const next = new Int32Array(new SharedArrayBuffer(4));
   const done = new Int32Array(new SharedArrayBuffer(4));
   const status = new Int32Array(new SharedArrayBuffer(4 * nThreads));
-  const started: Array<{ worker: Worker; port: MessagePort }> = [];
+  const ports: MessagePort[] = [];
   const trees: TreeArrays[] = new Array(seeds.length);
   try {
-    for (let w = 1; w < nThreads; w++) {
+    pooledWorkers(nThreads - 1).forEach((worker, k) => {
       const { port1, port2 } = new MessageChannel();
-      const input: WorkerInput = { job, seeds, port: port2, next, status, slot: w, done };
-      started.push({
-        worker: new Worker(WORKER_URL, { workerData: input, transferList: [port2] }),
-        port: port1,
-      });
-    }
+      const input: WorkerInput = { job, seeds, port: port2, next, status, slot: k + 1, done };
+      worker.postMessage(input, [port2]);
+      ports.push(port1);
+    });
     for (let t = Atomics.add(next, 0, 1); t < seeds.length; t = Atomics.add(next, 0, 1)) {
       trees[t] = growForestTree(job, seeds[t]);
     }
-    // Workers that have not started by now get nothing left to do: cancel them rather than wait (this
-    // also means a worker that cannot start never blocks fit). Wait for the running ones; they never need
-    // this thread's event loop, and their messages are read straight off the ports.
-    const running = started.filter((_, k) => Atomics.compareExchange(status, k + 1, 0, 2) === 1);
+    // Workers that have not taken their job by now get nothing left to do: cancel it rather than wait
+    // (this also means a worker that cannot start never blocks fit). Wait for the running ones; they
+    // never need this thread's event loop, and their messages are read straight off the ports.
+    const running = ports.filter((_, k) => Atomics.compareExchange(status, k + 1, 0, 2) === 1);
     for (let c = Atomics.load(done, 0); c < running.length; c = Atomics.load(done, 0))
       Atomics.wait(done, 0, c);
-    for (const { port } of running) {
+    for (const port of running) {
       const msg = receiveMessageOnPort(port)?.message as WorkerOutput | undefined;
       if (msg === undefined || "error" in msg) {
         throw new MlshipError({
@@ -170,10 +190,7 @@ function growTrees(
     }
     return { trees, threads: 1 + running.length };
   } finally {
-    for (const { worker, port } of started) {
-      port.close();
-      void worker.terminate();
-    }
+    for (const port of ports) port.close();
   }
 }
 

@@ -2,7 +2,8 @@
  * The worker-thread path only exists in compiled JavaScript (the worker script is dist/.../forest-worker.js).
  * This test transpiles the forest's module closure (src/core, src/models, src/models/tree, src/models/hist,
  * src/models/ensemble) to a temporary directory, fits there with two worker threads, and checks the trees
- * are exactly those grown in this thread from the TypeScript sources with the same seed, for both splitters.
+ * are exactly those grown in this thread from the TypeScript sources with the same seed, for both splitters,
+ * and again on the worker the pool kept from the first fit.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -51,8 +52,9 @@ describe("RandomForest in worker threads (compiled)", () => {
     expect(parallel.oobScore).toBe(inThread.oobScore);
     expect(parallel.predict(X)).toEqual(inThread.predict(X));
 
-    // same seed, workers again: reproducible
+    // same seed, again on the worker kept from the first fit: reproducible
     const again = new compiled.RandomForestRegressor(params).fit(X, y);
+    expect(again.state.threads).toBe(2);
     expect(again.toJSON().state!.trees).toEqual(a.trees);
 
     // the exact splitter too
