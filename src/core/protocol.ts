@@ -83,10 +83,23 @@ export interface Classifier<P extends Params = Params, S = unknown> extends Pred
   predictProba(X: Frame): Float64Array;
 }
 
+/**
+ * A classifier whose labels come from the same pass as its probabilities: `predictWithProba` returns
+ * exactly what `predict` and `predictProba` would, for about the cost of one of them (scoring a fold,
+ * a batch or a request wants both).
+ */
+export interface JointClassifier<P extends Params = Params, S = unknown> extends Classifier<P, S> {
+  predictWithProba(X: Frame): { labels: Column; proba: Float64Array };
+}
+
 export function isPredictor(e: Estimator): e is Predictor {
   return typeof (e as Partial<Predictor>).predict === "function";
 }
 
 export function isClassifier(e: Estimator): e is Classifier {
   return isPredictor(e) && typeof (e as Partial<Classifier>).predictProba === "function";
+}
+
+export function predictsJointly(e: Estimator): e is JointClassifier {
+  return isClassifier(e) && typeof (e as Partial<JointClassifier>).predictWithProba === "function";
 }

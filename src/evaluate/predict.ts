@@ -6,8 +6,13 @@
 import type { Artifact } from "../artifact/index.js";
 import { MlshipError } from "../core/errors.js";
 import { type Column, Frame, numeric } from "../core/frame.js";
-import { type Classifier, isClassifier, isPredictor, type Predictor } from "../core/protocol.js";
-import { Pipeline } from "../prep/index.js";
+import {
+  type Classifier,
+  isClassifier,
+  isPredictor,
+  type Predictor,
+  predictsJointly,
+} from "../core/protocol.js";
 import { didYouMean } from "../spec/index.js";
 
 export function modelOf(artifact: Artifact, where: string): Predictor {
@@ -50,10 +55,11 @@ export function modelInput(artifact: Artifact, frame: Frame, where: string): Fra
 }
 
 /**
- * Labels and probabilities of a classifier; a pipeline prepares X once for both instead of once for each.
+ * Labels and probabilities of a classifier, in one pass where the model has one (a pipeline prepares X
+ * once for both; forests, trees, boosting and neighbours predict once for both).
  */
 export function predictWithProba(model: Classifier, X: Frame): { labels: Column; proba: Float64Array } {
-  if (model instanceof Pipeline) return model.predictWithProba(X);
+  if (predictsJointly(model)) return model.predictWithProba(X);
   return { labels: model.predict(X), proba: model.predictProba(X) };
 }
 

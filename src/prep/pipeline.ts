@@ -16,6 +16,7 @@ import {
   isTransformer,
   type Params,
   type Predictor,
+  predictsJointly,
   registerKind,
   reviveEstimator,
   type Transformer,
@@ -174,7 +175,9 @@ export class Pipeline implements Transformer<PipelineParams> {
       }
       Z = step.transform(Z);
     }
-    return { labels: last.predict(Z), proba: last.predictProba(Z) };
+    return predictsJointly(last)
+      ? last.predictWithProba(Z)
+      : { labels: last.predict(Z), proba: last.predictProba(Z) };
   }
 
   /** `plain` on the prefix's output, or the model's fused prediction through the step before it. */

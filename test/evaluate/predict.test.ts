@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { takeColumn } from "../../src/core/frame.js";
 import type { Classifier } from "../../src/core/protocol.js";
 import { predictFrame, predictWithProba } from "../../src/evaluate/predict.js";
-import { DummyClassifier, LogisticRegression, RandomForestClassifier } from "../../src/models/index.js";
+import {
+  DecisionTreeClassifier,
+  DummyClassifier,
+  HistGradientBoostingClassifier,
+  KNeighborsClassifier,
+  LogisticRegression,
+  RandomForestClassifier,
+} from "../../src/models/index.js";
 import { defaultPrep, Pipeline, StandardScaler } from "../../src/prep/index.js";
 import { loadXy } from "../support/fixtures.js";
 
@@ -22,6 +29,21 @@ describe("predictWithProba", () => {
       "default preparation + random forest",
       X.names,
       () => prepared(new RandomForestClassifier({ nEstimators: 5, randomState: 0, nJobs: 1 }), false),
+    ],
+    [
+      "default preparation + decision tree",
+      X.names,
+      () => prepared(new DecisionTreeClassifier({ maxDepth: 4, randomState: 0 }), false),
+    ],
+    [
+      "default preparation + gradient boosting",
+      X.names,
+      () => prepared(new HistGradientBoostingClassifier({ maxIter: 20, randomState: 0 }), false),
+    ],
+    [
+      "default preparation + distance-weighted neighbours",
+      X.names,
+      () => prepared(new KNeighborsClassifier({ nNeighbors: 7, weights: "distance" }), true),
     ],
     [
       "default preparation + stratified dummy",
@@ -50,4 +72,23 @@ describe("predictWithProba", () => {
     const frame = predictFrame(model, test);
     expect(frame.names).toEqual(["prediction", ...model.classes.map((c) => `proba_${c}`)]);
   });
+
+  // The models that predict both in one pass: their labels are the first most probable class, as in
+  // scikit-learn (a drawn dummy's are not).
+  it.each(cases.filter(([name]) => !name.includes("dummy")))(
+    "labels the most probable class: %s",
+    (_, cols, make) => {
+      const model = make().fit(Xtrain.select(cols), ytrain);
+      const test = Xtest.select(cols);
+      const { labels, proba } = predictWithProba(model as unknown as Classifier, test);
+      const K = model.classes.length;
+      const expected = Array.from({ length: test.nRows }, (_, i) => {
+        let best = 0;
+        for (let c = 1; c < K; c++) if (proba[i * K + c] > proba[i * K + best]) best = c;
+        return model.classes[best];
+      });
+      const got = labels as { codes: Int32Array; levels: readonly string[] };
+      expect(Array.from(got.codes, (c) => got.levels[c])).toEqual(expected);
+    },
+  );
 });

@@ -858,7 +858,12 @@ export class HistGradientBoostingClassifier
   }
 
   predict(X: Frame): Column {
-    return predictLabels(this.predictProba(X), this.classes, this.state.targetLevels ?? []);
+    return this.predictWithProba(X).labels;
+  }
+
+  predictWithProba(X: Frame): { labels: Column; proba: Float64Array } {
+    const proba = this.predictProba(X);
+    return { labels: predictLabels(proba, this.classes, this.state.targetLevels ?? []), proba };
   }
 
   /** Probabilities after each iteration (sklearn's staged_predict_proba). */

@@ -540,7 +540,12 @@ export class RandomForestClassifier
   }
 
   predict(X: Frame): Column {
-    return predictLabels(this.predictProba(X), this.state.classes ?? [], this.state.targetLevels ?? []);
+    return this.predictWithProba(X).labels;
+  }
+
+  predictWithProba(X: Frame): { labels: Column; proba: Float64Array } {
+    const proba = this.predictProba(X);
+    return { labels: predictLabels(proba, this.state.classes ?? [], this.state.targetLevels ?? []), proba };
   }
 
   score(X: Frame, y?: Column): number {

@@ -100,18 +100,15 @@ export class KNeighborsClassifier
   }
 
   predictProba(X: Frame): Float64Array {
-    const K = this.state.classes.length;
-    const { votes, n } = this.#votes(X);
-    for (let q = 0; q < n; q++) {
-      let total = 0;
-      for (let c = 0; c < K; c++) total += votes[q * K + c];
-      if (total === 0) total = 1;
-      for (let c = 0; c < K; c++) votes[q * K + c] /= total;
-    }
-    return votes;
+    return this.predictWithProba(X).proba;
   }
 
   predict(X: Frame): Column {
+    return this.predictWithProba(X).labels;
+  }
+
+  /** One neighbour search for both: labels by the largest vote (before normalising), then the shares. */
+  predictWithProba(X: Frame): { labels: Column; proba: Float64Array } {
     const s = this.state;
     const K = s.classes.length;
     const { votes, n } = this.#votes(X);
@@ -119,10 +116,16 @@ export class KNeighborsClassifier
     const codes = new Int32Array(n);
     for (let q = 0; q < n; q++) {
       let best = 0;
-      for (let c = 1; c < K; c++) if (votes[q * K + c] > votes[q * K + best]) best = c;
+      let total = votes[q * K];
+      for (let c = 1; c < K; c++) {
+        if (votes[q * K + c] > votes[q * K + best]) best = c;
+        total += votes[q * K + c];
+      }
       codes[q] = toLevel[best];
+      if (total === 0) total = 1;
+      for (let c = 0; c < K; c++) votes[q * K + c] /= total;
     }
-    return categorical(codes, s.targetLevels);
+    return { labels: categorical(codes, s.targetLevels), proba: votes };
   }
 
   /** Accuracy. */
