@@ -1,18 +1,20 @@
 /**
- * Worker thread entry, kept between fits (see the pool in random-forest.ts): for each job posted to it,
- * claims tree indices from the shared `next` counter (the main thread claims from it too, so fast
- * threads take more trees), grows them on the shared (SharedArrayBuffer) data, posts them back on the
- * job's port with their buffers transferred, then bumps the `done` counter the main thread waits on.
+ * Worker thread entry, kept between jobs (see the pool in random-forest.ts). A job is posted with its own
+ * port and shared counters; the thread claims work from the shared `next` counter (the main thread
+ * claims from it too, so a faster thread takes more), then bumps the `done` counter the main thread
+ * waits on.
+ * - grow: claims tree indices, grows them on the shared (SharedArrayBuffer) data and posts them back with
+ *   their buffers transferred.
+ * - predict: claims blocks of rows and adds every tree's leaf values for them straight into the shared
+ *   output, reading the packed forest in place.
  */
 import { type MessagePort, parentPort } from "node:worker_threads";
 import type { TreeArrays } from "../tree/cart.js";
 import type { ForestJob } from "./forest-fit.js";
 
-export interface WorkerInput {
-  job: ForestJob;
-  seeds: number[];
+interface JobControl {
   port: MessagePort;
-  /** Next unclaimed tree index, shared by all threads. */
+  /** Next unclaimed tree index or row block, shared by all threads. */
   next: Int32Array;
   /** Per worker: 0 not started, 1 running (set by the worker), 2 cancelled (set by the main thread). */
   status: Int32Array;
@@ -20,36 +22,47 @@ export interface WorkerInput {
   done: Int32Array;
 }
 
-export type WorkerOutput = { trees: TreeArrays[]; indices: number[] } | { error: string };
+export interface GrowInput extends JobControl {
+  task: "grow";
+  job: ForestJob;
+  seeds: number[];
+}
+
+/** A packed forest (cart.ts's PackedForest buffers) and the rows to predict, all in shared memory. */
+export interface PredictInput extends JobControl {
+  task: "predict";
+  nodes: Int32Array;
+  leafValue: Float64Array;
+  nodeStart: Int32Array;
+  leafStart: Int32Array;
+  /** Row-major nRows x nFeatures. */
+  rows: Float32Array;
+  nRows: number;
+  nFeatures: number;
+  nOutputs: number;
+  blockRows: number;
+  /** Row-major nRows x nOutputs sums, each row written by the one thread that claimed its block. */
+  out: Float64Array;
+}
+
+export type WorkerInput = GrowInput | PredictInput;
+
+export type WorkerOutput =
+  | { trees: TreeArrays[]; indices: number[] }
+  | { predicted: true }
+  | { error: string };
 
 parentPort?.on("message", (input: WorkerInput) => {
-  // If the main thread has already grown every tree it cancelled this job and no longer waits: skip it.
+  // If the main thread has already done all the work it cancelled this job and no longer waits: skip it.
   if (Atomics.compareExchange(input.status, input.slot, 0, 1) === 0) void run(input);
   else input.port.close();
 });
 
-async function run({ job, seeds, port, next, done }: WorkerInput): Promise<void> {
+async function run(input: WorkerInput): Promise<void> {
+  const { port, done } = input;
   try {
-    // Loaded here rather than statically so that a failure to load is reported instead of leaving the
-    // main thread waiting for a worker that never ran.
-    const { growForestTree } = await import("./forest-fit.js");
-    const trees: TreeArrays[] = [];
-    const indices: number[] = [];
-    for (let t = Atomics.add(next, 0, 1); t < seeds.length; t = Atomics.add(next, 0, 1)) {
-      trees.push(growForestTree(job, seeds[t]));
-      indices.push(t);
-    }
-    const buffers = trees.flatMap((t) => [
-      t.feature.buffer,
-      t.threshold.buffer,
-      t.left.buffer,
-      t.right.buffer,
-      t.nNodeSamples.buffer,
-      t.weightedNNodeSamples.buffer,
-      t.impurity.buffer,
-      t.value.buffer,
-    ]);
-    port.postMessage({ trees, indices } satisfies WorkerOutput, buffers as ArrayBuffer[]);
+    if (input.task === "grow") await grow(input);
+    else await predict(input);
   } catch (e) {
     port.postMessage({ error: e instanceof Error ? e.message : String(e) } satisfies WorkerOutput);
   } finally {
@@ -57,4 +70,38 @@ async function run({ job, seeds, port, next, done }: WorkerInput): Promise<void>
     Atomics.add(done, 0, 1);
     Atomics.notify(done, 0);
   }
+}
+
+async function grow({ job, seeds, port, next }: GrowInput): Promise<void> {
+  // Loaded here rather than statically so that a failure to load is reported instead of leaving the
+  // main thread waiting for a worker that never ran.
+  const { growForestTree } = await import("./forest-fit.js");
+  const trees: TreeArrays[] = [];
+  const indices: number[] = [];
+  for (let t = Atomics.add(next, 0, 1); t < seeds.length; t = Atomics.add(next, 0, 1)) {
+    trees.push(growForestTree(job, seeds[t]));
+    indices.push(t);
+  }
+  const buffers = trees.flatMap((t) => [
+    t.feature.buffer,
+    t.threshold.buffer,
+    t.left.buffer,
+    t.right.buffer,
+    t.nNodeSamples.buffer,
+    t.weightedNNodeSamples.buffer,
+    t.impurity.buffer,
+    t.value.buffer,
+  ]);
+  port.postMessage({ trees, indices } satisfies WorkerOutput, buffers as ArrayBuffer[]);
+}
+
+async function predict(p: PredictInput): Promise<void> {
+  const { addForestPrediction, packedTrees } = await import("../tree/cart.js");
+  const trees = packedTrees(p.nodes, p.leafValue, p.nodeStart, p.leafStart);
+  const nBlocks = Math.ceil(p.nRows / p.blockRows);
+  for (let b = Atomics.add(p.next, 0, 1); b < nBlocks; b = Atomics.add(p.next, 0, 1)) {
+    const end = Math.min(p.nRows, (b + 1) * p.blockRows);
+    addForestPrediction(trees, p.nOutputs, p.rows, p.nFeatures, p.out, b * p.blockRows, end);
+  }
+  p.port.postMessage({ predicted: true } satisfies WorkerOutput);
 }

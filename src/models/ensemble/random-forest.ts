@@ -22,8 +22,8 @@ import {
   addForestPrediction,
   computeRanks,
   leafOfRow,
-  type PackedTree,
-  packTree,
+  type PackedForest,
+  packForest,
   type TrainData,
   type TreeArrays,
   toRowMajor,
@@ -102,8 +102,10 @@ export interface RandomForestStateJSON {
   threads: number;
 }
 
-/** Below this many row-trees, starting worker threads costs more than it saves. */
+/** Below this many row-trees, worker threads cost more than they save. */
 const PARALLEL_MIN_WORK = 200_000;
+/** Fewest rows a predicting thread claims at a time. */
+const MIN_BLOCK_ROWS = 128;
 const WORKER_URL = new URL("./forest-worker.js", import.meta.url);
 
 /**
@@ -140,9 +142,58 @@ function pooledWorkers(n: number): Worker[] {
   return pool.slice(0, n);
 }
 
+type JobOf<T extends WorkerInput["task"]> = Omit<Extract<WorkerInput, { task: T }>, keyof JobControl>;
+type JobControl = Pick<WorkerInput, "port" | "next" | "status" | "slot" | "done">;
+
+/**
+ * Runs a job on this thread and nThreads - 1 pooled workers, which all claim work from the shared `next`
+ * counter: `work` is this thread's claiming loop. Returns the message of each worker that took part.
+ * fit and predict stay synchronous.
+ */
+function onPool(
+  nThreads: number,
+  job: JobOf<"grow"> | JobOf<"predict">,
+  work: (next: Int32Array) => void,
+  failure: { what: string; fix: string },
+): { messages: WorkerOutput[]; threads: number } {
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const done = new Int32Array(new SharedArrayBuffer(4));
+  const status = new Int32Array(new SharedArrayBuffer(4 * nThreads));
+  const ports: MessagePort[] = [];
+  try {
+    pooledWorkers(nThreads - 1).forEach((worker, k) => {
+      const { port1, port2 } = new MessageChannel();
+      const input = { ...job, port: port2, next, status, slot: k + 1, done } as WorkerInput;
+      worker.postMessage(input, [port2]);
+      ports.push(port1);
+    });
+    work(next);
+    // Workers that have not taken their job by now get nothing left to do: cancel it rather than wait
+    // (this also means a worker that cannot start never blocks). Wait for the running ones; they never
+    // need this thread's event loop, and their messages are read straight off the ports.
+    const running = ports.filter((_, k) => Atomics.compareExchange(status, k + 1, 0, 2) === 1);
+    for (let c = Atomics.load(done, 0); c < running.length; c = Atomics.load(done, 0))
+      Atomics.wait(done, 0, c);
+    const messages = running.map((port) => {
+      const msg = receiveMessageOnPort(port)?.message as WorkerOutput | undefined;
+      if (msg === undefined || "error" in msg) {
+        throw new MlshipError({
+          what: `${failure.what}: ${msg ? msg.error : "no result"}`,
+          fix: failure.fix,
+          code: "E_MODEL_WORKER",
+        });
+      }
+      return msg;
+    });
+    return { messages, threads: 1 + running.length };
+  } finally {
+    for (const port of ports) port.close();
+  }
+}
+
 /**
  * Grows one tree per seed, on nJobs threads when that pays: this thread and nJobs - 1 pooled workers
- * claim tree indices from a shared counter until none are left. fit stays synchronous.
+ * claim tree indices until none are left.
  */
 function growTrees(
   job: ForestJob,
@@ -154,44 +205,82 @@ function growTrees(
   if (nThreads <= 1 || !isShared(job.data) || job.data.nRows * seeds.length < PARALLEL_MIN_WORK) {
     return { trees: seeds.map((s) => growForestTree(job, s)), threads: 1 };
   }
-  const next = new Int32Array(new SharedArrayBuffer(4));
-  const done = new Int32Array(new SharedArrayBuffer(4));
-  const status = new Int32Array(new SharedArrayBuffer(4 * nThreads));
-  const ports: MessagePort[] = [];
   const trees: TreeArrays[] = new Array(seeds.length);
-  try {
-    pooledWorkers(nThreads - 1).forEach((worker, k) => {
-      const { port1, port2 } = new MessageChannel();
-      const input: WorkerInput = { job, seeds, port: port2, next, status, slot: k + 1, done };
-      worker.postMessage(input, [port2]);
-      ports.push(port1);
-    });
-    for (let t = Atomics.add(next, 0, 1); t < seeds.length; t = Atomics.add(next, 0, 1)) {
-      trees[t] = growForestTree(job, seeds[t]);
-    }
-    // Workers that have not taken their job by now get nothing left to do: cancel it rather than wait
-    // (this also means a worker that cannot start never blocks fit). Wait for the running ones; they
-    // never need this thread's event loop, and their messages are read straight off the ports.
-    const running = ports.filter((_, k) => Atomics.compareExchange(status, k + 1, 0, 2) === 1);
-    for (let c = Atomics.load(done, 0); c < running.length; c = Atomics.load(done, 0))
-      Atomics.wait(done, 0, c);
-    for (const port of running) {
-      const msg = receiveMessageOnPort(port)?.message as WorkerOutput | undefined;
-      if (msg === undefined || "error" in msg) {
-        throw new MlshipError({
-          what: `${kind}: a worker thread failed while growing trees: ${msg ? msg.error : "no result"}`,
-          fix: "retry with nJobs: 1 to grow the trees in the main thread",
-          code: "E_MODEL_WORKER",
-        });
+  const { messages, threads } = onPool(
+    nThreads,
+    { task: "grow", job, seeds },
+    (next) => {
+      for (let t = Atomics.add(next, 0, 1); t < seeds.length; t = Atomics.add(next, 0, 1)) {
+        trees[t] = growForestTree(job, seeds[t]);
       }
-      msg.indices.forEach((t, k) => {
-        trees[t] = msg.trees[k];
-      });
-    }
-    return { trees, threads: 1 + running.length };
-  } finally {
-    for (const port of ports) port.close();
+    },
+    {
+      what: `${kind}: a worker thread failed while growing trees`,
+      fix: "retry with nJobs: 1 to grow the trees in the main thread",
+    },
+  );
+  for (const msg of messages) {
+    if (!("trees" in msg)) continue;
+    msg.indices.forEach((t, k) => {
+      trees[t] = msg.trees[k];
+    });
   }
+  return { trees, threads };
+}
+
+/**
+ * Every tree's leaf values summed per row (row-major nRows x nOutputs), on nJobs threads when that pays:
+ * each thread claims blocks of rows and runs all trees over them, so a row's sum is the same on any
+ * number of threads.
+ */
+function predictForest(
+  forest: PackedForest,
+  nOutputs: number,
+  X: Float32Array,
+  nRows: number,
+  nFeatures: number,
+  nJobs: number,
+  kind: string,
+): Float64Array {
+  const nThreads = Math.min(nJobs, Math.ceil(nRows / MIN_BLOCK_ROWS));
+  if (nThreads <= 1 || nRows * forest.trees.length < PARALLEL_MIN_WORK || !workersAvailable()) {
+    const out = new Float64Array(nRows * nOutputs);
+    addForestPrediction(forest.trees, nOutputs, toRowMajor(X, nRows, nFeatures), nFeatures, out, 0, nRows);
+    return out;
+  }
+  const rows = toRowMajor(X, nRows, nFeatures, new Float32Array(new SharedArrayBuffer(4 * X.length)));
+  const out = new Float64Array(new SharedArrayBuffer(8 * nRows * nOutputs));
+  // A few blocks per thread, so that a thread slowed by the other work on its core takes fewer.
+  const blockRows = Math.max(MIN_BLOCK_ROWS, Math.ceil(nRows / (4 * nThreads)));
+  const nBlocks = Math.ceil(nRows / blockRows);
+  const { nodes, leafValue, nodeStart, leafStart } = forest;
+  onPool(
+    nThreads,
+    {
+      task: "predict",
+      nodes,
+      leafValue,
+      nodeStart,
+      leafStart,
+      rows,
+      nRows,
+      nFeatures,
+      nOutputs,
+      blockRows,
+      out,
+    },
+    (next) => {
+      for (let b = Atomics.add(next, 0, 1); b < nBlocks; b = Atomics.add(next, 0, 1)) {
+        const end = Math.min(nRows, (b + 1) * blockRows);
+        addForestPrediction(forest.trees, nOutputs, rows, nFeatures, out, b * blockRows, end);
+      }
+    },
+    {
+      what: `${kind}: a worker thread failed while predicting`,
+      fix: "retry with nJobs: 1 to predict in the main thread",
+    },
+  );
+  return out;
 }
 
 function isShared(d: TrainData | BinnedTrainData): boolean {
@@ -392,17 +481,15 @@ abstract class RandomForestBase<P extends RandomForestParams> {
     const s = this.state;
     const m = featureMatrix(X, this.kind, s.featureNames);
     const K = s.trees[0].nOutputs;
-    const out = new Float64Array(m.nRows * K);
-    const rows = toRowMajor(m.data, m.nRows, m.nCols);
-    addForestPrediction(this.packed(normalise), K, rows, m.nCols, out, 0, m.nRows);
-    return out;
+    const nJobs = resolveJobs(this.params.nJobs);
+    return predictForest(this.packed(normalise), K, m.data, m.nRows, m.nCols, nJobs, this.kind);
   }
 
-  #packed: PackedTree[] | null = null;
+  #packed: PackedForest | null = null;
 
   /** The trees in prediction layout, built on first use (a fitted state is never mutated). */
-  protected packed(normalise: boolean): PackedTree[] {
-    if (this.#packed === null) this.#packed = this.state.trees.map((t) => packTree(t, normalise));
+  protected packed(normalise: boolean): PackedForest {
+    if (this.#packed === null) this.#packed = packForest(this.state.trees, normalise);
     return this.#packed;
   }
 

@@ -787,8 +787,12 @@ export function treeFeatureImportances(tree: TreeArrays, nFeatures: number): Flo
 }
 
 /** Column-major to row-major float32, so a prediction walk reads one row from adjacent memory. */
-export function toRowMajor(X: Float32Array, nRows: number, nFeatures: number): Float32Array {
-  const out = new Float32Array(X.length);
+export function toRowMajor(
+  X: Float32Array,
+  nRows: number,
+  nFeatures: number,
+  out: Float32Array = new Float32Array(X.length),
+): Float32Array {
   for (let f = 0; f < nFeatures; f++) {
     for (let i = 0, src = f * nRows, dst = f; i < nRows; i++, dst += nFeatures) out[dst] = X[src + i];
   }
@@ -853,16 +857,58 @@ export function float32Floor(t: number): number {
   return f32[0];
 }
 
-export function packTree(tree: TreeArrays, normalise: boolean): PackedTree {
+/**
+ * A forest's trees packed one after another into two shared buffers, so that worker threads predict from
+ * them in place: tree t's nodes are nodes[nodeStart[t], nodeStart[t + 1]) and its leaf values
+ * leafValue[leafStart[t], leafStart[t + 1]).
+ */
+export interface PackedForest {
+  trees: PackedTree[];
+  nodes: Int32Array;
+  leafValue: Float64Array;
+  nodeStart: Int32Array;
+  leafStart: Int32Array;
+}
+
+export function packForest(trees: readonly TreeArrays[], normalise: boolean): PackedForest {
+  const nodeStart = new Int32Array(trees.length + 1);
+  const leafStart = new Int32Array(trees.length + 1);
+  trees.forEach((tree, t) => {
+    let nLeaves = 0;
+    for (let k = 0; k < tree.nodeCount; k++) if (tree.left[k] === TREE_LEAF) nLeaves++;
+    nodeStart[t + 1] = nodeStart[t] + 4 * tree.nodeCount;
+    leafStart[t + 1] = leafStart[t] + nLeaves * tree.nOutputs;
+  });
+  const nodes = new Int32Array(new SharedArrayBuffer(4 * nodeStart[trees.length]));
+  const leafValue = new Float64Array(new SharedArrayBuffer(8 * leafStart[trees.length]));
+  const packed = packedTrees(nodes, leafValue, nodeStart, leafStart);
+  trees.forEach((tree, t) => fillPackedTree(tree, normalise, packed[t]));
+  return { trees: packed, nodes, leafValue, nodeStart, leafStart };
+}
+
+/** Views of each tree in a packed forest's buffers (what a worker rebuilds from the shared buffers). */
+export function packedTrees(
+  nodes: Int32Array,
+  leafValue: Float64Array,
+  nodeStart: Int32Array,
+  leafStart: Int32Array,
+): PackedTree[] {
+  const thresholds = new Float32Array(nodes.buffer, nodes.byteOffset, nodes.length);
+  return Array.from({ length: nodeStart.length - 1 }, (_, t) => ({
+    nodes: nodes.subarray(nodeStart[t], nodeStart[t + 1]),
+    thresholds: thresholds.subarray(nodeStart[t], nodeStart[t + 1]),
+    leafValue: leafValue.subarray(leafStart[t], leafStart[t + 1]),
+  }));
+}
+
+function fillPackedTree(
+  tree: TreeArrays,
+  normalise: boolean,
+  { nodes, thresholds, leafValue }: PackedTree,
+): void {
   const K = tree.nOutputs;
-  const n = tree.nodeCount;
-  const nodes = new Int32Array(n * 4);
-  const thresholds = new Float32Array(nodes.buffer);
-  let nLeaves = 0;
-  for (let k = 0; k < n; k++) if (tree.left[k] === TREE_LEAF) nLeaves++;
-  const leafValue = new Float64Array(nLeaves * K);
   let leaf = 0;
-  for (let k = 0; k < n; k++) {
+  for (let k = 0; k < tree.nodeCount; k++) {
     if (tree.left[k] === TREE_LEAF) {
       nodes[4 * k] = -1;
       nodes[4 * k + 1] = leaf;
@@ -881,7 +927,6 @@ export function packTree(tree: TreeArrays, normalise: boolean): PackedTree {
       thresholds[4 * k + 3] = float32Floor(tree.threshold[k]);
     }
   }
-  return { nodes, thresholds, leafValue };
 }
 
 /**

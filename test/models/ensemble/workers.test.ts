@@ -4,6 +4,8 @@
  * src/models/ensemble) to a temporary directory, fits there with two worker threads, and checks the trees
  * are exactly those grown in this thread from the TypeScript sources with the same seed, for both splitters,
  * and that later fits, which post their jobs to the workers kept from the first, still run on 2 threads.
+ * Predictions of more than that many row-trees also run on the workers (blocks of rows claimed by both
+ * threads); they must equal this thread's to the last bit.
  * Whether a worker is reused rather than started anew is not observable from here; its effect is measured by
  * `node bench/run.mjs churn-cv` (the forest's CV time).
  */
@@ -13,7 +15,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
-import { RandomForestRegressor } from "../../../src/models/ensemble/index.js";
+import { RandomForestClassifier, RandomForestRegressor } from "../../../src/models/ensemble/index.js";
 import { loadXy } from "../../support/fixtures.js";
 
 const src = fileURLToPath(new URL("../../../src/", import.meta.url));
@@ -66,5 +68,15 @@ describe("RandomForest in worker threads (compiled)", () => {
     expect(exactParallel.toJSON().state!.trees).toEqual(
       new RandomForestRegressor(exact).fit(X, y).toJSON().state!.trees,
     );
+
+    // class probabilities of 1797 rows x 120 trees (10 classes), summed on 2 threads
+    const digits = loadXy("digits.csv", "target", true);
+    const cParams = { nEstimators: 120, maxDepth: 8, randomState: 5, nJobs: 2 };
+    const cParallel = new compiled.RandomForestClassifier(cParams).fit(digits.X, digits.y);
+    const cInThread = new RandomForestClassifier(cParams).fit(digits.X, digits.y);
+    expect(cParallel.toJSON().state!.trees).toEqual(cInThread.toJSON().state!.trees);
+    const proba = cParallel.predictProba(digits.X);
+    expect(proba).toEqual(cInThread.predictProba(digits.X));
+    expect(cParallel.predictWithProba(digits.X)).toEqual({ labels: cInThread.predict(digits.X), proba });
   });
 });
