@@ -78,9 +78,9 @@ describe("predictWithProba", () => {
   it.each(cases.filter(([name]) => !name.includes("dummy")))(
     "labels the most probable class: %s",
     (_, cols, make) => {
-      const model = make().fit(Xtrain.select(cols), ytrain);
+      const model = make().fit(Xtrain.select(cols), ytrain) as unknown as Classifier;
       const test = Xtest.select(cols);
-      const { labels, proba } = predictWithProba(model as unknown as Classifier, test);
+      const { labels, proba } = predictWithProba(model, test);
       const K = model.classes.length;
       const expected = Array.from({ length: test.nRows }, (_, i) => {
         let best = 0;

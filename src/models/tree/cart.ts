@@ -882,7 +882,9 @@ export function packForest(trees: readonly TreeArrays[], normalise: boolean): Pa
   const nodes = new Int32Array(new SharedArrayBuffer(4 * nodeStart[trees.length]));
   const leafValue = new Float64Array(new SharedArrayBuffer(8 * leafStart[trees.length]));
   const packed = packedTrees(nodes, leafValue, nodeStart, leafStart);
-  trees.forEach((tree, t) => fillPackedTree(tree, normalise, packed[t]));
+  trees.forEach((tree, t) => {
+    fillPackedTree(tree, normalise, packed[t]);
+  });
   return { trees: packed, nodes, leafValue, nodeStart, leafStart };
 }
 
