@@ -113,8 +113,11 @@ const WORKER_URL = new URL("./forest-worker.js", import.meta.url);
  * TypeScript sources (tests) it does not, and trees grow in this thread instead.
  */
 export function workersAvailable(): boolean {
-  return WORKER_URL.protocol === "file:" && existsSync(fileURLToPath(WORKER_URL));
+  // asked on every large fit and predict; the package's files do not change under a running process
+  available ??= WORKER_URL.protocol === "file:" && existsSync(fileURLToPath(WORKER_URL));
+  return available;
 }
+let available: boolean | undefined;
 
 function resolveJobs(nJobs: number | null): number {
   return nJobs === null || nJobs === -1 ? availableParallelism() : nJobs;
