@@ -12,7 +12,7 @@ import { type MessagePort, parentPort } from "node:worker_threads";
 import type { TreeArrays } from "../tree/cart.js";
 import type { ForestJob } from "./forest-fit.js";
 
-interface JobControl {
+export interface JobControl {
   port: MessagePort;
   /** Next unclaimed tree index or row block, shared by all threads. */
   next: Int32Array;
@@ -96,12 +96,8 @@ async function grow({ job, seeds, port, next }: GrowInput): Promise<void> {
 }
 
 async function predict(p: PredictInput): Promise<void> {
-  const { addForestPrediction, packedTrees } = await import("../tree/cart.js");
+  const { packedTrees, predictClaimedBlocks } = await import("../tree/cart.js");
   const trees = packedTrees(p.nodes, p.leafValue, p.nodeStart, p.leafStart);
-  const nBlocks = Math.ceil(p.nRows / p.blockRows);
-  for (let b = Atomics.add(p.next, 0, 1); b < nBlocks; b = Atomics.add(p.next, 0, 1)) {
-    const end = Math.min(p.nRows, (b + 1) * p.blockRows);
-    addForestPrediction(trees, p.nOutputs, p.rows, p.nFeatures, p.out, b * p.blockRows, end);
-  }
+  predictClaimedBlocks(trees, p.nOutputs, p.rows, p.nRows, p.nFeatures, p.blockRows, p.out, p.next);
   p.port.postMessage({ predicted: true } satisfies WorkerOutput);
 }

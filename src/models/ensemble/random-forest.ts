@@ -24,6 +24,7 @@ import {
   leafOfRow,
   type PackedForest,
   packForest,
+  predictClaimedBlocks,
   type TrainData,
   type TreeArrays,
   toRowMajor,
@@ -42,7 +43,7 @@ import {
 import { growOptions, predictLabels } from "../tree/decision-tree.js";
 import { type TreeJSON, treeFromJSON, treeToJSON } from "../tree/tree-json.js";
 import { bootstrapWeights, type ForestJob, growForestTree } from "./forest-fit.js";
-import type { WorkerInput, WorkerOutput } from "./forest-worker.js";
+import type { JobControl, WorkerInput, WorkerOutput } from "./forest-worker.js";
 
 export interface RandomForestParams {
   [key: string]: unknown;
@@ -146,7 +147,6 @@ function pooledWorkers(n: number): Worker[] {
 }
 
 type JobOf<T extends WorkerInput["task"]> = Omit<Extract<WorkerInput, { task: T }>, keyof JobControl>;
-type JobControl = Pick<WorkerInput, "port" | "next" | "status" | "slot" | "done">;
 
 /**
  * Runs a job on this thread and nThreads - 1 pooled workers, which all claim work from the shared `next`
@@ -255,7 +255,6 @@ function predictForest(
   const out = new Float64Array(new SharedArrayBuffer(8 * nRows * nOutputs));
   // A few blocks per thread, so that a thread slowed by the other work on its core takes fewer.
   const blockRows = Math.max(MIN_BLOCK_ROWS, Math.ceil(nRows / (4 * nThreads)));
-  const nBlocks = Math.ceil(nRows / blockRows);
   const { nodes, leafValue, nodeStart, leafStart } = forest;
   onPool(
     nThreads,
@@ -272,12 +271,7 @@ function predictForest(
       blockRows,
       out,
     },
-    (next) => {
-      for (let b = Atomics.add(next, 0, 1); b < nBlocks; b = Atomics.add(next, 0, 1)) {
-        const end = Math.min(nRows, (b + 1) * blockRows);
-        addForestPrediction(forest.trees, nOutputs, rows, nFeatures, out, b * blockRows, end);
-      }
-    },
+    (next) => predictClaimedBlocks(forest.trees, nOutputs, rows, nRows, nFeatures, blockRows, out, next),
     {
       what: `${kind}: a worker thread failed while predicting`,
       fix: "retry with nJobs: 1 to predict in the main thread",

@@ -888,6 +888,27 @@ export function packForest(trees: readonly TreeArrays[], normalise: boolean): Pa
   return { trees: packed, nodes, leafValue, nodeStart, leafStart };
 }
 
+/**
+ * Claims blocks of `blockRows` rows from the shared counter `next` until none are left, adding every tree's
+ * leaf values for each block's rows (what each predicting thread runs).
+ */
+export function predictClaimedBlocks(
+  trees: readonly PackedTree[],
+  nOutputs: number,
+  rows: Float32Array,
+  nRows: number,
+  nFeatures: number,
+  blockRows: number,
+  out: Float64Array,
+  next: Int32Array,
+): void {
+  const nBlocks = Math.ceil(nRows / blockRows);
+  for (let b = Atomics.add(next, 0, 1); b < nBlocks; b = Atomics.add(next, 0, 1)) {
+    const end = Math.min(nRows, (b + 1) * blockRows);
+    addForestPrediction(trees, nOutputs, rows, nFeatures, out, b * blockRows, end);
+  }
+}
+
 /** Views of each tree in a packed forest's buffers (what a worker rebuilds from the shared buffers). */
 export function packedTrees(
   nodes: Int32Array,
