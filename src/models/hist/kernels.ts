@@ -10,7 +10,7 @@
  * - histogram of a node: 256 bins per feature, 32 bytes per bin (sum of gradients, sum of hessians, count,
  *   unused), feature f at `hist + f * 8192`; sums are float64, accumulated in row order like sklearn's.
  */
-import { assemble, type Code, type FnDef, type Vars, w } from "./wasm.js";
+import { assemble, type Code, type FnDef, type Vars, w } from "../wasm.js";
 
 export const BIN_BYTES = 32;
 export const BINS = 256;

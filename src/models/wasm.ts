@@ -1,5 +1,5 @@
 /**
- * A small WebAssembly emitter: just enough of the binary format to write the histogram kernels as
+ * A small WebAssembly emitter: just enough of the binary format to write the models' hot loops as
  * structured code (locals by name, loops, SIMD lanes) and assemble them into a module at load time.
  *
  * Why WebAssembly at all: in V8 (Node 20) a JavaScript loop over typed arrays reloads every array's map,

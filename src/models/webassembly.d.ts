@@ -1,4 +1,4 @@
-// The part of the WebAssembly JavaScript API the histogram kernels use (Node's @types for v20 omit it).
+// The part of the WebAssembly JavaScript API the models' kernels use (Node's @types for v20 omit it).
 declare namespace WebAssembly {
   interface Memory {
     readonly buffer: ArrayBufferLike;
