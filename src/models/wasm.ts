@@ -1,6 +1,7 @@
 /**
- * A small WebAssembly emitter: just enough of the binary format to write the models' hot loops as
- * structured code (locals by name, loops, SIMD lanes) and assemble them into a module at load time.
+ * A small WebAssembly emitter: just enough of the binary format to write the models' hot loops (the
+ * histogram kernels of hist/, the objective kernels of linear/) as structured code (locals by name, loops,
+ * SIMD lanes) and assemble them into a module at load time.
  *
  * Why WebAssembly at all: in V8 (Node 20) a JavaScript loop over typed arrays reloads every array's map,
  * length and data pointer on each iteration (the loop's interrupt check may run code that detaches them),
@@ -47,6 +48,14 @@ const vec = (items: readonly Code[]): number[] => [...uleb(items.length), ...ite
 const section = (id: number, bytes: Code): number[] => [id, ...uleb(bytes.length), ...bytes];
 const name = (s: string): number[] => vec([...new TextEncoder().encode(s)].map((b) => [b]));
 const cat = (...parts: Code[]): number[] => parts.flat();
+/** A 128-bit SIMD instruction: the 0xfd prefix, then its opcode as LEB128. */
+const simd = (opcode: number): number[] => [0xfd, ...uleb(opcode)];
+/** A v128.const of the 16 bytes `fill` writes. */
+const v128Const = (fill: (view: DataView) => void): number[] => {
+  const b = new Uint8Array(16);
+  fill(new DataView(b.buffer));
+  return [...simd(0x0c), ...b];
+};
 
 /** Memory access with the natural alignment (log2 bytes) and a constant offset. */
 const mem =
@@ -121,6 +130,37 @@ export const w = {
   loadF32x2AsF64x2: (addr: Code, offset = 0) => cat(addr, [0xfd, 0x5d], uleb(3), uleb(offset), [0xfd, 0x5f]),
   f64x2Add: (a: Code, b: Code) => cat(a, b, [0xfd, 0xf0, 0x01]),
   f64x2Sub: (a: Code, b: Code) => cat(a, b, [0xfd, 0xf1, 0x01]),
+  f64x2Mul: (a: Code, b: Code) => cat(a, b, simd(0xf2)),
+  f64x2Div: (a: Code, b: Code) => cat(a, b, simd(0xf3)),
+  /** `b > a ? b : a` per lane (pseudo-maximum: the first operand when either is NaN). */
+  f64x2Pmax: (a: Code, b: Code) => cat(a, b, simd(0xf7)),
+  f64x2Abs: (a: Code) => cat(a, simd(0xec)),
+  f64x2Neg: (a: Code) => cat(a, simd(0xed)),
+  /** Round to nearest, ties to even, per lane. */
+  f64x2Nearest: (a: Code) => cat(a, simd(0x94)),
+  /** All ones in the lanes where a >= b. */
+  f64x2Ge: (a: Code, b: Code) => cat(a, b, simd(0x4c)),
+  f64x2Splat: (a: Code) => cat(a, simd(0x14)),
+  f64x2ExtractLane: (a: Code, lane: 0 | 1) => cat(a, simd(0x21), [lane]),
+  f64x2Const: (v: number) =>
+    v128Const((d) => {
+      d.setFloat64(0, v, true);
+      d.setFloat64(8, v, true);
+    }),
+  i64x2Const: (v: bigint) =>
+    v128Const((d) => {
+      d.setBigInt64(0, v, true);
+      d.setBigInt64(8, v, true);
+    }),
+  /** The bits of a where mask is 1, of b elsewhere. */
+  v128Bitselect: (a: Code, b: Code, mask: Code) => cat(a, b, mask, simd(0x52)),
+  /** Both float64 lanes truncated to int32 (saturating), in the low lanes of an i32x4. */
+  i32x4TruncSatF64x2SZero: (a: Code) => cat(a, simd(0xfc)),
+  /** The low two int32 lanes sign-extended to int64. */
+  i64x2ExtendLowI32x4S: (a: Code) => cat(a, simd(0xc7)),
+  i64x2Add: (a: Code, b: Code) => cat(a, b, simd(0xce)),
+  /** Each int64 lane shifted left by the i32 `count`. */
+  i64x2Shl: (a: Code, count: Code) => cat(a, count, simd(0xcb)),
   memoryFill: (dst: Code, byte: Code, len: Code) => cat(dst, byte, len, [0xfc, 0x0b, 0x00]),
   memoryCopy: (dst: Code, src: Code, len: Code) => cat(dst, src, len, [0xfc, 0x0a, 0x00, 0x00]),
   /** `cond ? a : b` (both evaluated). */

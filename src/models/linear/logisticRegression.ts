@@ -2,8 +2,8 @@
  * Logistic regression fitted by L-BFGS, with sklearn 1.2's objective for the lbfgs solver:
  *   Σᵢ sᵢ · logloss(yᵢ, xᵢ·w + b) + 1/(2C) ‖w‖²      (intercept not penalised; sᵢ = class weight)
  * Two classes use one weight vector (the logit of the second class); more classes use the multinomial
- * (softmax) model with one vector per class. The gradient kernels walk the column-major design matrix
- * column by column, so the inner loops are contiguous multiply-adds over typed arrays.
+ * (softmax) model with one vector per class. Each evaluation's products over the design matrix (and the
+ * whole binary loss) run in the column kernels (simdKernels.ts: WebAssembly SIMD, else JavaScript).
  */
 
 import { NotFittedError } from "../../core/errors.js";
@@ -12,6 +12,7 @@ import type { Classifier, EstimatorJSON, Transformer } from "../../core/protocol
 import { registerKind } from "../../core/protocol.js";
 import { type ColumnScaling, scalesColumns } from "../../prep/scalers.js";
 import { type ClassTarget, classTarget, invalidParam } from "../input.js";
+import { LOG_BLOCK } from "./columnKernels.js";
 import {
   addScaledColumns,
   addWeightedColumns,
@@ -21,6 +22,7 @@ import {
   designMatrix,
 } from "./data.js";
 import { lbfgs } from "./lbfgs.js";
+import { columnKernel } from "./simdKernels.js";
 
 export type LogisticRegressionParams = {
   /** "none" fits the unpenalised maximum-likelihood model. */
@@ -105,7 +107,7 @@ export class LogisticRegression implements Classifier<LogisticRegressionParams, 
   fit(X: Frame, y?: Column): this {
     const m = designMatrix(X, KIND);
     const t = classTarget(y, m.nRows, KIND);
-    const weights = sampleWeights(t, this.params.classWeight);
+    const weights = classWeights(t, this.params.classWeight);
     const l2 = this.params.penalty === "none" ? 0 : 1 / this.params.c;
     const K = t.classes.length;
     const p = m.nCols;
@@ -302,129 +304,14 @@ export class LogisticRegression implements Classifier<LogisticRegressionParams, 
 
 registerKind(KIND, LogisticRegression.fromJSON);
 
-function sampleWeights(
-  t: ClassTarget,
-  classWeight: LogisticRegressionParams["classWeight"],
-): Float64Array | null {
-  if (classWeight === null) return null;
+/** Each class's weight (all 1 without classWeight), by class index. */
+function classWeights(t: ClassTarget, classWeight: LogisticRegressionParams["classWeight"]): Float64Array {
   const K = t.classes.length;
   const n = t.index.length;
-  const perClass = t.classes.map((label, k) =>
+  if (classWeight === null) return new Float64Array(K).fill(1);
+  return Float64Array.from(t.classes, (label, k) =>
     classWeight === "balanced" ? n / (K * t.counts[k]) : (classWeight[label] ?? 1),
   );
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = perClass[t.index[i]];
-  return out;
-}
-
-/**
- * Where a column is mostly zeros (one-hot indicators are), its non-zero rows, and their values unless all
- * are 1 (indicators again): the objective then visits only those rows, which on typical encoded tabular
- * data skips most of the work of every iteration. Dense columns keep null rows and are swept whole.
- */
-interface SparseColumns {
-  rows: Array<Int32Array | null>;
-  values: Array<Float64Array | null>;
-}
-
-function sparseColumns(m: DesignMatrix): SparseColumns {
-  const n = m.nRows;
-  const out: SparseColumns = { rows: [], values: [] };
-  const at = new Int32Array(n);
-  for (const x of m.columns) {
-    let nnz = 0;
-    let ones = true;
-    for (let i = 0; i < n; i++) {
-      if (x[i] !== 0) {
-        at[nnz++] = i;
-        if (x[i] !== 1) ones = false;
-      }
-    }
-    const dense = nnz * 2 > n;
-    const rows = dense ? null : at.slice(0, nnz);
-    out.rows.push(rows);
-    out.values.push(dense || ones ? null : Float64Array.from(rows as Int32Array, (i) => x[i]));
-  }
-  return out;
-}
-
-/**
- * z[k*n + i] = b_k + Σ_j w[k*p + j] X[i, j], adding columns in column order: runs of dense columns go
- * through `addWeightedColumns`, sparse ones visit only their non-zero rows.
- */
-function linearScores(
-  m: DesignMatrix,
-  w: Float64Array,
-  b: Float64Array,
-  nVec: number,
-  z: Float64Array,
-  sparse?: SparseColumns,
-): void {
-  const { columns, nRows: n, nCols: p } = m;
-  const dense: Float64Array[] = [];
-  const denseW: number[] = [];
-  for (let k = 0; k < nVec; k++) {
-    const zk = z.subarray(k * n, (k + 1) * n);
-    zk.fill(b[k]);
-    for (let j = 0; j < p; j++) {
-      const wk = w[k * p + j];
-      const rows = sparse?.rows[j];
-      if (!rows) {
-        dense.push(columns[j]);
-        denseW.push(wk);
-        continue;
-      }
-      addWeightedColumns(zk, dense, denseW);
-      dense.length = 0;
-      denseW.length = 0;
-      const values = sparse?.values[j];
-      if (values) for (let q = 0; q < rows.length; q++) zk[rows[q]] += wk * values[q];
-      else for (let q = 0; q < rows.length; q++) zk[rows[q]] += wk;
-    }
-    addWeightedColumns(zk, dense, denseW);
-    dense.length = 0;
-    denseW.length = 0;
-  }
-}
-
-/** g[k*p + j] = Σ_i X[i, j] r[k*n + i]. */
-function gradientInto(
-  m: DesignMatrix,
-  r: Float64Array,
-  nVec: number,
-  g: Float64Array,
-  sparse: SparseColumns,
-): void {
-  const { columns, nRows: n, nCols: p } = m;
-  for (let j = 0; j < p; j++) {
-    const x = columns[j];
-    const rows = sparse.rows[j];
-    const values = sparse.values[j];
-    for (let k = 0; k < nVec; k++) {
-      const o = k * n;
-      if (rows) {
-        let s = 0;
-        if (values) for (let q = 0; q < rows.length; q++) s += values[q] * r[o + rows[q]];
-        else for (let q = 0; q < rows.length; q++) s += r[o + rows[q]];
-        g[k * p + j] = s;
-        continue;
-      }
-      // Four accumulators break the add dependency chain (the loop is otherwise latency-bound).
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let i = 0;
-      for (; i + 3 < n; i += 4) {
-        s0 += x[i] * r[o + i];
-        s1 += x[i + 1] * r[o + i + 1];
-        s2 += x[i + 2] * r[o + i + 2];
-        s3 += x[i + 3] * r[o + i + 3];
-      }
-      for (; i < n; i++) s0 += x[i] * r[o + i];
-      g[k * p + j] = s0 + s1 + (s2 + s3);
-    }
-  }
 }
 
 function allFinite(v: Float64Array): boolean {
@@ -442,83 +329,84 @@ function sigmoid(z: number): number {
 function binaryObjective(
   m: DesignMatrix,
   index: Int32Array,
-  weights: Float64Array | null,
+  weights: Float64Array,
   l2: number,
   fitIntercept: boolean,
 ): (x: Float64Array, g: Float64Array) => number {
-  const { nRows: n, nCols: p } = m;
-  const z = new Float64Array(n);
-  const sparse = sparseColumns(m);
+  const p = m.nCols;
+  const kernel = columnKernel(m, 1, { index, weights });
   return (x, g) => {
-    linearScores(m, x, x.subarray(p, p + 1), 1, z, sparse);
-    let loss = 0;
-    let gb = 0;
-    for (let i = 0; i < n; i++) {
-      const zi = z[i];
-      const e = Math.exp(-Math.abs(zi));
-      const prob = zi >= 0 ? 1 / (1 + e) : e / (1 + e);
-      const yi = index[i];
-      const s = weights === null ? 1 : weights[i];
-      // log(1 + exp(z)) - y z, written to stay finite for large |z|.
-      loss += s * (Math.max(zi, 0) + Math.log1p(e) - yi * zi);
-      const r = s * (prob - yi);
-      z[i] = r;
-      gb += r;
-    }
-    gradientInto(m, z, 1, g, sparse);
+    kernel.scores(x, x.subarray(p, p + 1));
+    const [loss, residuals] = kernel.logistic();
+    kernel.gradient(g);
     let ww = 0;
     for (let j = 0; j < p; j++) {
       ww += x[j] * x[j];
       g[j] += l2 * x[j];
     }
-    g[p] = fitIntercept ? gb : 0;
+    g[p] = fitIntercept ? residuals : 0;
     return loss + 0.5 * l2 * ww;
   };
 }
 
-/** Parameters: W (K x p, class-major) then b (K). */
+/**
+ * Parameters: W (K x p, class-major) then b (K). The log-sum-exp terms are summed as the binary ones are
+ * (columnKernels.ts, LOG_BLOCK): each factor Σ exp(z - max) lies in [1, K], so a block's product stays
+ * below the float64 overflow for up to 2^15 classes.
+ */
 function multinomialObjective(
   m: DesignMatrix,
   index: Int32Array,
   K: number,
-  weights: Float64Array | null,
+  weights: Float64Array,
   l2: number,
   fitIntercept: boolean,
 ): (x: Float64Array, g: Float64Array) => number {
   const { nRows: n, nCols: p } = m;
-  const z = new Float64Array(K * n);
+  const kernel = columnKernel(m, K);
+  const { z, stride } = kernel;
   const gb = new Float64Array(K);
-  const sparse = sparseColumns(m);
+  const prods = new Float64Array(K);
   return (x, g) => {
-    linearScores(m, x, x.subarray(K * p, K * p + K), K, z, sparse);
-    let loss = 0;
+    kernel.scores(x, x.subarray(K * p, K * p + K));
+    let linear = 0;
+    let logs = 0;
+    prods.fill(1);
     gb.fill(0);
+    const flush = (): void => {
+      for (let k = 0; k < K; k++) logs += weights[k] * Math.log(prods[k]);
+      prods.fill(1);
+    };
     for (let i = 0; i < n; i++) {
       let max = -Infinity;
-      for (let k = 0; k < K; k++) max = Math.max(max, z[k * n + i]);
+      for (let k = 0; k < K; k++) max = Math.max(max, z[k * stride + i]);
       const yi = index[i];
-      const zy = z[yi * n + i];
+      const zy = z[yi * stride + i];
       let sum = 0;
       for (let k = 0; k < K; k++) {
-        const e = Math.exp(z[k * n + i] - max);
-        z[k * n + i] = e;
+        const e = Math.exp(z[k * stride + i] - max);
+        z[k * stride + i] = e;
         sum += e;
       }
-      const s = weights === null ? 1 : weights[i];
-      loss += s * (max + Math.log(sum) - zy);
+      const s = weights[yi];
+      // log Σ exp(z) - z_y = max - z_y + log Σ exp(z - max); the last sum lies in [1, K].
+      linear += s * (max - zy);
+      prods[yi] *= sum;
+      if ((i & (LOG_BLOCK - 1)) === LOG_BLOCK - 1) flush();
       for (let k = 0; k < K; k++) {
-        const r = s * (z[k * n + i] / sum - (k === yi ? 1 : 0));
-        z[k * n + i] = r;
+        const r = s * (z[k * stride + i] / sum - (k === yi ? 1 : 0));
+        z[k * stride + i] = r;
         gb[k] += r;
       }
     }
-    gradientInto(m, z, K, g, sparse);
+    flush();
+    kernel.gradient(g);
     let ww = 0;
     for (let q = 0; q < K * p; q++) {
       ww += x[q] * x[q];
       g[q] += l2 * x[q];
     }
     for (let k = 0; k < K; k++) g[K * p + k] = fitIntercept ? gb[k] : 0;
-    return loss + 0.5 * l2 * ww;
+    return linear + logs + 0.5 * l2 * ww;
   };
 }
