@@ -20,7 +20,7 @@ from peer_common import report, seconds
 here = os.path.dirname(os.path.abspath(__file__))
 folds = json.load(open(os.path.join(here, "data", "tune_folds.json")))
 # TUNE_SEEDS in bench/tune.mjs, with the same override for quick checks
-SEEDS = [int(s) for s in os.environ.get("MLSHIP_BENCH_TUNE_SEEDS", "0,1,2").split(",")]
+SEEDS = [int(s) for s in os.environ.get("MLSHIP_BENCH_TUNE_SEEDS", "0,1,2,3,4,5,6,7,8,9").split(",")]
 
 
 def prep(df):
