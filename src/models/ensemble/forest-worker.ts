@@ -9,7 +9,7 @@
  *   output, reading the packed forest in place.
  */
 import { type MessagePort, parentPort } from "node:worker_threads";
-import type { TreeArrays } from "../tree/cart.js";
+import type { PackedTree, TreeArrays } from "../tree/cart.js";
 import type { ForestJob } from "./forest-fit.js";
 
 export interface JobControl {
@@ -28,13 +28,10 @@ export interface GrowInput extends JobControl {
   seeds: number[];
 }
 
-/** A packed forest (cart.ts's PackedForest buffers) and the rows to predict, all in shared memory. */
+/** A packed forest (cart.ts's PackedForest) and the rows to predict, all in shared memory. */
 export interface PredictInput extends JobControl {
   task: "predict";
-  nodes: Int32Array;
-  leafValue: Float64Array;
-  nodeStart: Int32Array;
-  leafStart: Int32Array;
+  trees: PackedTree[];
   /** Row-major nRows x nFeatures. */
   rows: Float32Array;
   nRows: number;
@@ -96,8 +93,7 @@ async function grow({ job, seeds, port, next }: GrowInput): Promise<void> {
 }
 
 async function predict(p: PredictInput): Promise<void> {
-  const { packedTrees, predictClaimedBlocks } = await import("../tree/cart.js");
-  const trees = packedTrees(p.nodes, p.leafValue, p.nodeStart, p.leafStart);
-  predictClaimedBlocks(trees, p.nOutputs, p.rows, p.nRows, p.nFeatures, p.blockRows, p.out, p.next);
+  const { predictClaimedBlocks } = await import("../tree/cart.js");
+  predictClaimedBlocks(p.trees, p.nOutputs, p.rows, p.nRows, p.nFeatures, p.blockRows, p.out, p.next);
   p.port.postMessage({ predicted: true } satisfies WorkerOutput);
 }

@@ -255,15 +255,11 @@ function predictForest(
   const out = new Float64Array(new SharedArrayBuffer(8 * nRows * nOutputs));
   // A few blocks per thread, so that a thread slowed by the other work on its core takes fewer.
   const blockRows = Math.max(MIN_BLOCK_ROWS, Math.ceil(nRows / (4 * nThreads)));
-  const { nodes, leafValue, nodeStart, leafStart } = forest;
   onPool(
     nThreads,
     {
       task: "predict",
-      nodes,
-      leafValue,
-      nodeStart,
-      leafStart,
+      trees: forest.trees,
       rows,
       nRows,
       nFeatures,
