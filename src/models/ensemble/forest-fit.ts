@@ -4,7 +4,15 @@
  */
 import { Random } from "../../core/random.js";
 import { type BinnedTrainData, growBinnedTree } from "../tree/binned-cart.js";
-import { type GrowOptions, growTree, type TrainData, type TreeArrays } from "../tree/cart.js";
+import {
+  type GrowOptions,
+  growTree,
+  type PackedTree,
+  packTree,
+  type TrainData,
+  type TreeArrays,
+  treeFeatureImportances,
+} from "../tree/cart.js";
 
 export interface ForestJob {
   /** The exact splitter's data (float32 values and ranks), or the binned splitter's. */
@@ -28,9 +36,27 @@ export function bootstrapWeights(
   return { weights, rng };
 }
 
-export function growForestTree(job: ForestJob, seed: number): TreeArrays {
+/**
+ * A grown tree with what the forest derives from each tree, made by the thread that grew it so that it
+ * runs in parallel rather than after the trees, on the main thread alone: the prediction layout
+ * (classifiers' leaves as class shares) and the impurity importances (null for a lone leaf, which the
+ * forest's mean leaves out).
+ */
+export interface GrownTree {
+  tree: TreeArrays;
+  packed: PackedTree;
+  importances: Float64Array | null;
+}
+
+export function growForestTree(job: ForestJob, seed: number): GrownTree {
   const { weights, rng } = bootstrapWeights(seed, job.data.nRows, job);
-  return "bins" in job.data
-    ? growBinnedTree(job.data, job.opts, weights, rng.nextUint32())
-    : growTree(job.data, job.opts, weights, rng.nextUint32());
+  const tree =
+    "bins" in job.data
+      ? growBinnedTree(job.data, job.opts, weights, rng.nextUint32())
+      : growTree(job.data, job.opts, weights, rng.nextUint32());
+  return {
+    tree,
+    packed: packTree(tree, job.data.yClass !== null),
+    importances: tree.nodeCount > 1 ? treeFeatureImportances(tree, job.data.nFeatures) : null,
+  };
 }

@@ -3,14 +3,14 @@
  * port and shared counters; the thread claims work from the shared `next` counter (the main thread
  * claims from it too, so a faster thread takes more), then bumps the `done` counter the main thread
  * waits on.
- * - grow: claims tree indices, grows them on the shared (SharedArrayBuffer) data and posts them back with
- *   their buffers transferred.
+ * - grow: claims tree indices, grows them on the shared (SharedArrayBuffer) data and posts them back
+ *   (forest-fit.ts's GrownTree) with their buffers transferred.
  * - predict: claims blocks of rows and adds every tree's leaf values for them straight into the shared
  *   output, reading the packed forest in place.
  */
 import { type MessagePort, parentPort } from "node:worker_threads";
-import type { PackedTree, TreeArrays } from "../tree/cart.js";
-import type { ForestJob } from "./forest-fit.js";
+import type { PackedTree } from "../tree/cart.js";
+import type { ForestJob, GrownTree } from "./forest-fit.js";
 
 export interface JobControl {
   port: MessagePort;
@@ -45,7 +45,7 @@ export interface PredictInput extends JobControl {
 export type WorkerInput = GrowInput | PredictInput;
 
 export type WorkerOutput =
-  | { trees: TreeArrays[]; indices: number[] }
+  | { grown: GrownTree[]; indices: number[] }
   | { predicted: true }
   | { error: string };
 
@@ -73,13 +73,14 @@ async function grow({ job, seeds, port, next }: GrowInput): Promise<void> {
   // Loaded here rather than statically so that a failure to load is reported instead of leaving the
   // main thread waiting for a worker that never ran.
   const { growForestTree } = await import("./forest-fit.js");
-  const trees: TreeArrays[] = [];
+  const grown: GrownTree[] = [];
   const indices: number[] = [];
   for (let t = Atomics.add(next, 0, 1); t < seeds.length; t = Atomics.add(next, 0, 1)) {
-    trees.push(growForestTree(job, seeds[t]));
+    grown.push(growForestTree(job, seeds[t]));
     indices.push(t);
   }
-  const buffers = trees.flatMap((t) => [
+  // The tree arrays and importances move to the main thread; the packed trees are shared memory.
+  const buffers = grown.flatMap(({ tree: t, importances }) => [
     t.feature.buffer,
     t.threshold.buffer,
     t.left.buffer,
@@ -88,8 +89,9 @@ async function grow({ job, seeds, port, next }: GrowInput): Promise<void> {
     t.weightedNNodeSamples.buffer,
     t.impurity.buffer,
     t.value.buffer,
+    ...(importances === null ? [] : [importances.buffer]),
   ]);
-  port.postMessage({ trees, indices } satisfies WorkerOutput, buffers as ArrayBuffer[]);
+  port.postMessage({ grown, indices } satisfies WorkerOutput, buffers as ArrayBuffer[]);
 }
 
 async function predict(p: PredictInput): Promise<void> {

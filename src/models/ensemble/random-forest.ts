@@ -28,7 +28,6 @@ import {
   type TrainData,
   type TreeArrays,
   toRowMajor,
-  treeFeatureImportances,
 } from "../tree/cart.js";
 import {
   accuracyScore,
@@ -42,7 +41,7 @@ import {
 } from "../tree/data.js";
 import { growOptions, predictLabels } from "../tree/decision-tree.js";
 import { type TreeJSON, treeFromJSON, treeToJSON } from "../tree/tree-json.js";
-import { bootstrapWeights, type ForestJob, growForestTree } from "./forest-fit.js";
+import { bootstrapWeights, type ForestJob, type GrownTree, growForestTree } from "./forest-fit.js";
 import type { JobControl, WorkerInput, WorkerOutput } from "./forest-worker.js";
 
 export interface RandomForestParams {
@@ -203,18 +202,18 @@ function growTrees(
   seeds: number[],
   nJobs: number,
   kind: string,
-): { trees: TreeArrays[]; threads: number } {
+): { grown: GrownTree[]; threads: number } {
   const nThreads = Math.min(nJobs, seeds.length);
   if (nThreads <= 1 || !isShared(job.data) || job.data.nRows * seeds.length < PARALLEL_MIN_WORK) {
-    return { trees: seeds.map((s) => growForestTree(job, s)), threads: 1 };
+    return { grown: seeds.map((s) => growForestTree(job, s)), threads: 1 };
   }
-  const trees: TreeArrays[] = new Array(seeds.length);
+  const grown: GrownTree[] = new Array(seeds.length);
   const { messages, threads } = onPool(
     nThreads,
     { task: "grow", job, seeds },
     (next) => {
       for (let t = Atomics.add(next, 0, 1); t < seeds.length; t = Atomics.add(next, 0, 1)) {
-        trees[t] = growForestTree(job, seeds[t]);
+        grown[t] = growForestTree(job, seeds[t]);
       }
     },
     {
@@ -223,12 +222,12 @@ function growTrees(
     },
   );
   for (const msg of messages) {
-    if (!("trees" in msg)) continue;
+    if (!("grown" in msg)) continue;
     msg.indices.forEach((t, k) => {
-      trees[t] = msg.trees[k];
+      grown[t] = msg.grown[k];
     });
   }
-  return { trees, threads };
+  return { grown, threads };
 }
 
 /**
@@ -428,7 +427,6 @@ abstract class RandomForestBase<P extends RandomForestParams> {
     classification: boolean,
   ): { state: RandomForestState; data: TrainData } {
     const p = this.params;
-    this.#packed = null;
     const nJobs = resolveJobs(p.nJobs);
     const parallel =
       nJobs > 1 && p.nEstimators > 1 && X.nRows * p.nEstimators >= PARALLEL_MIN_WORK && workersAvailable();
@@ -453,20 +451,22 @@ abstract class RandomForestBase<P extends RandomForestParams> {
       nBootstrap: bootstrapSize(p, m.nRows, this.kind),
     };
     const seeds = Array.from({ length: p.nEstimators }, () => rng.nextUint32());
-    const { trees, threads } = growTrees(job, seeds, nJobs, this.kind);
-    return {
-      data,
-      state: {
-        featureNames: [...X.names],
-        ...(t ? { classes: t.classes, targetLevels: t.targetLevels } : {}),
-        trees,
-        seeds,
-        nBootstrap: job.nBootstrap,
-        featureImportances: forestImportances(trees, m.nCols),
-        oobScore: null,
-        threads,
-      },
+    const { grown, threads } = growTrees(job, seeds, nJobs, this.kind);
+    const state: RandomForestState = {
+      featureNames: [...X.names],
+      ...(t ? { classes: t.classes, targetLevels: t.targetLevels } : {}),
+      trees: grown.map((g) => g.tree),
+      seeds,
+      nBootstrap: job.nBootstrap,
+      featureImportances: forestImportances(
+        grown.map((g) => g.importances),
+        m.nCols,
+      ),
+      oobScore: null,
+      threads,
     };
+    this.#packed = { state, forest: { trees: grown.map((g) => g.packed) } };
+    return { data, state };
   }
 
   /** Sum over trees of per-row leaf values (probabilities when `normalise`), row-major n x outputs. */
@@ -478,12 +478,16 @@ abstract class RandomForestBase<P extends RandomForestParams> {
     return predictForest(this.packed(normalise), K, m.data, m.nRows, m.nCols, nJobs, this.kind);
   }
 
-  #packed: PackedForest | null = null;
+  /**
+   * The trees in prediction layout and the state they were packed from (a fitted state is never mutated):
+   * packed while growing, or on first use for a state from toJSON.
+   */
+  #packed: { state: RandomForestState; forest: PackedForest } | null = null;
 
-  /** The trees in prediction layout, built on first use (a fitted state is never mutated). */
   protected packed(normalise: boolean): PackedForest {
-    if (this.#packed === null) this.#packed = packForest(this.state.trees, normalise);
-    return this.#packed;
+    const state = this.state;
+    if (this.#packed?.state !== state) this.#packed = { state, forest: packForest(state.trees, normalise) };
+    return this.#packed.forest;
   }
 
   /** Out-of-bag sums per row and how many trees left each row out. */
@@ -532,12 +536,12 @@ abstract class RandomForestBase<P extends RandomForestParams> {
   }
 }
 
-function forestImportances(trees: TreeArrays[], nFeatures: number): Float64Array {
+/** The mean of the trees' importances (forest-fit.ts: null for a lone leaf, left out), renormalised. */
+function forestImportances(perTree: readonly (Float64Array | null)[], nFeatures: number): Float64Array {
   const mean = new Float64Array(nFeatures);
   let used = 0;
-  for (const t of trees) {
-    if (t.nodeCount <= 1) continue;
-    const imp = treeFeatureImportances(t, nFeatures);
+  for (const imp of perTree) {
+    if (imp === null) continue;
     for (let f = 0; f < nFeatures; f++) mean[f] += imp[f];
     used++;
   }

@@ -869,21 +869,22 @@ export interface PackedForest {
 }
 
 export function packForest(trees: readonly TreeArrays[], normalise: boolean): PackedForest {
-  return {
-    trees: trees.map((tree) => {
-      let nLeaves = 0;
-      for (let k = 0; k < tree.nodeCount; k++) if (tree.left[k] === TREE_LEAF) nLeaves++;
-      // Nodes then leaf values in one buffer (16 bytes a node keeps the leaf values 8-byte aligned).
-      const buffer = new SharedArrayBuffer(16 * tree.nodeCount + 8 * nLeaves * tree.nOutputs);
-      const packed: PackedTree = {
-        nodes: new Int32Array(buffer, 0, 4 * tree.nodeCount),
-        thresholds: new Float32Array(buffer, 0, 4 * tree.nodeCount),
-        leafValue: new Float64Array(buffer, 16 * tree.nodeCount, nLeaves * tree.nOutputs),
-      };
-      fillPackedTree(tree, normalise, packed);
-      return packed;
-    }),
+  return { trees: trees.map((tree) => packTree(tree, normalise)) };
+}
+
+/** One tree in prediction layout (see PackedForest), leaf values as class shares when `normalise`. */
+export function packTree(tree: TreeArrays, normalise: boolean): PackedTree {
+  let nLeaves = 0;
+  for (let k = 0; k < tree.nodeCount; k++) if (tree.left[k] === TREE_LEAF) nLeaves++;
+  // Nodes then leaf values in one buffer (16 bytes a node keeps the leaf values 8-byte aligned).
+  const buffer = new SharedArrayBuffer(16 * tree.nodeCount + 8 * nLeaves * tree.nOutputs);
+  const packed: PackedTree = {
+    nodes: new Int32Array(buffer, 0, 4 * tree.nodeCount),
+    thresholds: new Float32Array(buffer, 0, 4 * tree.nodeCount),
+    leafValue: new Float64Array(buffer, 16 * tree.nodeCount, nLeaves * tree.nOutputs),
   };
+  fillPackedTree(tree, normalise, packed);
+  return packed;
 }
 
 /**
