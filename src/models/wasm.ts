@@ -50,10 +50,12 @@ const name = (s: string): number[] => vec([...new TextEncoder().encode(s)].map((
 const cat = (...parts: Code[]): number[] => parts.flat();
 /** A 128-bit SIMD instruction: the 0xfd prefix, then its opcode as LEB128. */
 const simd = (opcode: number): number[] => [0xfd, ...uleb(opcode)];
-/** A v128.const of the 16 bytes `fill` writes. */
-const v128Const = (fill: (view: DataView) => void): number[] => {
+/** A v128.const of two 8-byte lanes, each written by `write` at its byte offset. */
+const v128Lanes = (write: (view: DataView, at: number) => void): number[] => {
   const b = new Uint8Array(16);
-  fill(new DataView(b.buffer));
+  const view = new DataView(b.buffer);
+  write(view, 0);
+  write(view, 8);
   return [...simd(0x0c), ...b];
 };
 
@@ -142,16 +144,8 @@ export const w = {
   f64x2Ge: (a: Code, b: Code) => cat(a, b, simd(0x4c)),
   f64x2Splat: (a: Code) => cat(a, simd(0x14)),
   f64x2ExtractLane: (a: Code, lane: 0 | 1) => cat(a, simd(0x21), [lane]),
-  f64x2Const: (v: number) =>
-    v128Const((d) => {
-      d.setFloat64(0, v, true);
-      d.setFloat64(8, v, true);
-    }),
-  i64x2Const: (v: bigint) =>
-    v128Const((d) => {
-      d.setBigInt64(0, v, true);
-      d.setBigInt64(8, v, true);
-    }),
+  f64x2Const: (v: number) => v128Lanes((d, at) => d.setFloat64(at, v, true)),
+  i64x2Const: (v: bigint) => v128Lanes((d, at) => d.setBigInt64(at, v, true)),
   /** The bits of a where mask is 1, of b elsewhere. */
   v128Bitselect: (a: Code, b: Code, mask: Code) => cat(a, b, mask, simd(0x52)),
   /** Both float64 lanes truncated to int32 (saturating), in the low lanes of an i32x4. */

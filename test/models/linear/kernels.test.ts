@@ -104,7 +104,8 @@ describe("column kernels", () => {
     expect(first).not.toBeNull();
     first?.scores(weightsFor(big.nCols, 1, 1), Float64Array.of(5));
     first?.logistic();
-    // Fewer rows now: the previous fit's values sit where this one's padding is.
+    // Fewer rows now: the previous fit's values sit where this one's padding is. (The memory is held
+    // weakly, but a WeakRef's target lives at least to the end of the synchronous job: it is reused here.)
     const small = matrix(130, 9);
     const t = target(130, 4);
     const wasm = wasmColumnKernel(small, 1, t);
