@@ -7,7 +7,12 @@ import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import type { Store } from "../store/index.js";
 import { registerApi } from "./api/index.js";
-import { registerKeyRoutes, registerSecurity, type SecurityOptions } from "./auth/index.js";
+import {
+  keysFingerprintSql,
+  registerKeyRoutes,
+  registerSecurity,
+  type SecurityOptions,
+} from "./auth/index.js";
 import { StoreChanges } from "./changes.js";
 import { registerDocs } from "./docs.js";
 import { translate } from "./errors.js";
@@ -97,7 +102,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     reply.header("x-request-id", request.id);
     done();
   });
-  const changes = new StoreChanges(options.store.path);
+  const changes = new StoreChanges(options.store.path, keysFingerprintSql);
   app.addHook("onClose", async () => changes.close());
   registerSecurity(app, options.store, changes, options);
   // A request without a body is an empty message (as MLflow's server reads it), so routes report

@@ -162,6 +162,13 @@ export async function authEnabled(store: Store): Promise<boolean> {
   return (await store.db.selectFrom("api_keys").select("key_id").limit(1).executeTakeFirst()) !== undefined;
 }
 
+/**
+ * Changes whenever a key the server may have cached does: keys are only ever created (count) and
+ * revoked (count of revocations); recording a key's use (touchKey) changes neither, since no check
+ * reads it. A new way of changing keys must show in this query, or servers keep checking the old ones.
+ */
+export const keysFingerprintSql = "SELECT count(*), count(revoked_at) FROM api_keys";
+
 /** A stored key as read for checking: its public fields and the digest of its secret. */
 export type KeyRecord = ApiKey & { secretSha256: Buffer };
 
