@@ -108,6 +108,91 @@ export function takeColumn(c: Column, idx: Int32Array | readonly number[]): Colu
   }
 }
 
+/** A frame's column order and each name's position, shared by the frames with the same names. */
+interface Layout {
+  readonly names: readonly string[];
+  readonly position: ReadonlyMap<string, number>;
+}
+
+/** `names` frozen as they are when `own` (an array no one else holds), else a frozen copy. */
+function layoutOf(names: readonly string[], own: boolean): Layout {
+  const position = new Map<string, number>();
+  for (let j = 0; j < names.length; j++) {
+    // One map operation per column: a name already there leaves the size unchanged.
+    const size = position.size;
+    position.set(names[j], j);
+    if (position.size === size) {
+      throw new MlshipError({
+        what: `duplicate column name "${names[j]}"`,
+        fix: "rename or drop one of the columns",
+        code: "E_FRAME_DUPLICATE_COLUMN",
+      });
+    }
+  }
+  return { names: Object.freeze(own ? names : [...names]), position };
+}
+
+/**
+ * Layouts by the names array they were made from (and by their own frozen copy), so that the frames a
+ * fitted transformer builds at every call (once per request when a server scores single rows) share one
+ * instead of building a map each. The copy is compared on every hit, so an array changed since is
+ * never given a stale layout.
+ */
+const layouts = new WeakMap<readonly string[], Layout>();
+
+function sharedLayout(names: readonly string[]): Layout {
+  const hit = layouts.get(names);
+  if (hit !== undefined && sameNames(hit.names, names)) return hit;
+  const layout = layoutOf(names, false);
+  layouts.set(names, layout);
+  layouts.set(layout.names, layout);
+  return layout;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
+  return true;
+}
+
+const namesByOwner = new WeakMap<object, readonly string[]>();
+
+/** Column names made once per owner (a fitted state, a model), for Frame.of at every call. */
+export function namesFor(owner: object, make: () => readonly string[]): readonly string[] {
+  let names = namesByOwner.get(owner);
+  if (names === undefined) {
+    names = make();
+    namesByOwner.set(owner, names);
+  }
+  return names;
+}
+
+/** What Frame.of hands its constructor (see there). */
+let preparedLayout: Layout | undefined;
+let preparedColumns: readonly Column[] = [];
+const noColumns: ReadonlyArray<readonly [string, Column]> = [];
+
+/** The row count every column has (`nRows` when given), or an error naming the column that differs. */
+function checkedRows(
+  names: readonly string[],
+  columns: readonly Column[],
+  nRows: number | undefined,
+): number {
+  let rows = nRows;
+  for (let j = 0; j < columns.length; j++) {
+    const len = columnLength(columns[j]);
+    if (rows === undefined) rows = len;
+    else if (len !== rows) {
+      throw new MlshipError({
+        what: `column "${names[j]}" has ${len} rows, expected ${rows}`,
+        code: "E_FRAME_LENGTH",
+      });
+    }
+  }
+  return rows ?? 0;
+}
+
 /**
  * An immutable table: explicit row count, column order and types. Selecting columns shares the column
  * objects; slicing rows shares buffers; only `take` (arbitrary rows) copies, and only the rows taken.
@@ -115,37 +200,54 @@ export function takeColumn(c: Column, idx: Int32Array | readonly number[]): Colu
 export class Frame {
   readonly nRows: number;
   readonly names: readonly string[];
-  readonly #columns: ReadonlyMap<string, Column>;
+  readonly #position: ReadonlyMap<string, number>;
+  readonly #columns: readonly Column[];
 
   constructor(columns: Iterable<readonly [string, Column]>, nRows?: number) {
-    const map = new Map<string, Column>();
-    const names: string[] = [];
-    let rows = nRows;
-    for (const [name, col] of columns) {
-      // One map operation per column (frames are built at every step of a pipeline, once per request
-      // when a server scores single rows): a name already there leaves the size unchanged.
-      const size = map.size;
-      map.set(name, col);
-      if (map.size === size) {
-        throw new MlshipError({
-          what: `duplicate column name "${name}"`,
-          fix: "rename or drop one of the columns",
-          code: "E_FRAME_DUPLICATE_COLUMN",
-        });
+    let layout: Layout;
+    let cols: readonly Column[];
+    if (preparedLayout !== undefined) {
+      layout = preparedLayout;
+      cols = preparedColumns;
+      preparedLayout = undefined;
+    } else {
+      const names: string[] = [];
+      const own: Column[] = [];
+      for (const [name, col] of columns) {
+        names.push(name);
+        own.push(col);
       }
-      const len = columnLength(col);
-      if (rows === undefined) rows = len;
-      else if (len !== rows) {
-        throw new MlshipError({
-          what: `column "${name}" has ${len} rows, expected ${rows}`,
-          code: "E_FRAME_LENGTH",
-        });
-      }
-      names.push(name);
+      layout = layoutOf(names, true);
+      cols = own;
     }
-    this.nRows = rows ?? 0;
-    this.names = names;
-    this.#columns = map;
+    this.nRows = checkedRows(layout.names, cols, nRows);
+    this.names = layout.names;
+    this.#position = layout.position;
+    this.#columns = cols;
+  }
+
+  /**
+   * The frame of `columns` named `names`, in order (`columns` is kept as given: do not change it
+   * afterwards). For frames built again and again with the same names (a fitted transformer's output
+   * at every call): pass the same array each time (`namesFor`) and the frames share one name index
+   * instead of building a map each.
+   */
+  static of(names: readonly string[], columns: readonly Column[], nRows?: number): Frame {
+    if (columns.length !== names.length) {
+      throw new MlshipError({
+        what: `${names.length} column names for ${columns.length} columns`,
+        code: "E_FRAME_LENGTH",
+      });
+    }
+    // Handed to the constructor beside its arguments, so frames keep one shape and their #fields.
+    preparedLayout = sharedLayout(names);
+    preparedColumns = columns;
+    try {
+      return new Frame(noColumns, nRows);
+    } finally {
+      preparedLayout = undefined;
+      preparedColumns = [];
+    }
   }
 
   static fromColumns(columns: Record<string, Column>): Frame {
@@ -157,12 +259,12 @@ export class Frame {
   }
 
   has(name: string): boolean {
-    return this.#columns.has(name);
+    return this.#position.has(name);
   }
 
   column(name: string): Column {
-    const c = this.#columns.get(name);
-    if (!c) {
+    const j = this.#position.get(name);
+    if (j === undefined) {
       throw new MlshipError({
         what: `unknown column "${name}"`,
         where: `available columns: ${this.names.join(", ")}`,
@@ -170,7 +272,7 @@ export class Frame {
         code: "E_UNKNOWN_COLUMN",
       });
     }
-    return c;
+    return this.#columns[j];
   }
 
   /** Typed accessors that fail clearly when a column is not of the expected type. */
@@ -193,12 +295,14 @@ export class Frame {
   }
 
   entries(): Array<[string, Column]> {
-    return this.names.map((n) => [n, this.column(n)]);
+    return this.names.map((n, j) => [n, this.#columns[j]]);
   }
 
+  /** These columns, in this order; a fitted transformer passes the same array at every call (see `of`). */
   select(names: readonly string[]): Frame {
-    return new Frame(
-      names.map((n) => [n, this.column(n)] as const),
+    return Frame.of(
+      names,
+      names.map((n) => this.column(n)),
       this.nRows,
     );
   }
@@ -227,8 +331,9 @@ export class Frame {
   slice(start: number, end: number = this.nRows): Frame {
     const s = Math.max(0, Math.min(start, this.nRows));
     const e = Math.max(s, Math.min(end, this.nRows));
-    return new Frame(
-      this.entries().map(([n, c]) => [n, sliceColumn(c, s, e)] as const),
+    return Frame.of(
+      this.names,
+      this.#columns.map((c) => sliceColumn(c, s, e)),
       e - s,
     );
   }
@@ -244,8 +349,9 @@ export class Frame {
         });
       }
     }
-    return new Frame(
-      this.entries().map(([n, c]) => [n, takeColumn(c, indices)] as const),
+    return Frame.of(
+      this.names,
+      this.#columns.map((c) => takeColumn(c, indices)),
       indices.length,
     );
   }

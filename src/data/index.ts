@@ -20,6 +20,7 @@ export {
   frameFromRecords,
   frameFromRows,
   parseIsoDate,
+  SharedLevels,
   type TypeHint,
 } from "./values.js";
 export {

@@ -60,6 +60,47 @@ export function encodeStrings(values: ArrayLike<string | null>): { codes: Int32A
   return { codes: firstCodes, levels };
 }
 
+/**
+ * Encodes string columns, one call per frame, so that the frames share one levels array: the levels
+ * seen in earlier calls, in order of appearance, up to `maxLevels`. What a transformer derives from a
+ * frame's levels (a one-hot encoder's output column per level) can then be kept per levels array
+ * rather than worked out again for every frame, which matters to a server scoring one row at a time.
+ * Levels are strings to every consumer, so their order and the unused ones change no result. Past
+ * `maxLevels` (a column of ids, or a client sending noise) a call falls back to encodeStrings.
+ */
+export class SharedLevels {
+  #levels: readonly string[] = [];
+  readonly #codeOf = new Map<string, number>();
+
+  constructor(private readonly maxLevels = 256) {}
+
+  encode(values: ArrayLike<string | null>): { codes: Int32Array; levels: readonly string[] } {
+    const codes = new Int32Array(values.length);
+    const added: string[] = [];
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v === null) {
+        codes[i] = -1;
+        continue;
+      }
+      let code = this.#codeOf.get(v);
+      if (code === undefined) {
+        if (this.#codeOf.size >= this.maxLevels) {
+          if (added.length > 0) this.#levels = [...this.#levels, ...added];
+          return encodeStrings(values);
+        }
+        code = this.#codeOf.size;
+        this.#codeOf.set(v, code);
+        added.push(v);
+      }
+      codes[i] = code;
+    }
+    // A new array: earlier frames keep the levels they were encoded with.
+    if (added.length > 0) this.#levels = [...this.#levels, ...added];
+    return { codes, levels: this.#levels };
+  }
+}
+
 const isoDate =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 

@@ -5,7 +5,7 @@
  */
 import type { Artifact } from "../artifact/index.js";
 import { MlshipError } from "../core/errors.js";
-import { type Column, Frame, numeric } from "../core/frame.js";
+import { type Column, Frame, namesFor, numeric } from "../core/frame.js";
 import {
   type Classifier,
   isClassifier,
@@ -51,7 +51,8 @@ export function modelInput(artifact: Artifact, frame: Frame, where: string): Fra
       data: problems,
     });
   }
-  return frame.select(artifact.payload.inputSchema.columns.map((c) => c.name));
+  const { inputSchema } = artifact.payload;
+  return frame.select(namesFor(inputSchema, () => inputSchema.columns.map((c) => c.name)));
 }
 
 /**
@@ -67,12 +68,14 @@ export function predictWithProba(model: Classifier, X: Frame): { labels: Column;
 export function predictFrame(model: Predictor, X: Frame): Frame {
   if (!isClassifier(model)) return new Frame([["prediction", model.predict(X)]], X.nRows);
   const { labels, proba } = predictWithProba(model, X);
-  const columns: Array<[string, Column]> = [["prediction", labels]];
+  const columns: Column[] = [labels];
   const k = model.classes.length;
-  model.classes.forEach((cls, j) => {
+  for (let j = 0; j < k; j++) {
     const col = new Float64Array(X.nRows);
     for (let i = 0; i < X.nRows; i++) col[i] = proba[i * k + j];
-    columns.push([`proba_${cls}`, numeric(col)]);
-  });
-  return new Frame(columns, X.nRows);
+    columns.push(numeric(col));
+  }
+  const classes = model.classes;
+  const names = namesFor(classes, () => ["prediction", ...classes.map((cls) => `proba_${cls}`)]);
+  return Frame.of(names, columns, X.nRows);
 }

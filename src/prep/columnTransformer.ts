@@ -140,12 +140,16 @@ export class ColumnTransformer implements Transformer<ColumnTransformerParams> {
   #assemble(X: Frame, parts: Array<Frame | null>): Frame {
     const { remainder, outputNames } = this.#state as ColumnTransformerState;
     const cols: Column[] = [];
-    for (const p of parts) if (p) for (const n of p.names) cols.push(p.column(n));
-    for (const c of selectFitted(X, "remainder", remainder).entries()) cols.push(c[1]);
-    return new FrameClass(
-      cols.map((c, j) => [outputNames[j], c] as const),
-      X.nRows,
-    );
+    // Index loops: an array iterator per part adds up when this runs once per request.
+    for (const p of parts) {
+      if (p === null) continue;
+      for (let j = 0; j < p.names.length; j++) cols.push(p.column(p.names[j]));
+    }
+    if (remainder.length > 0) {
+      const rest = selectFitted(X, "remainder", remainder);
+      for (let j = 0; j < remainder.length; j++) cols.push(rest.column(remainder[j]));
+    }
+    return FrameClass.of(outputNames, cols, X.nRows);
   }
 
   /** Output column names, in order. */

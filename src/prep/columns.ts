@@ -71,8 +71,9 @@ export function mapNumeric(
   columns: readonly string[],
   f: (values: Float64Array, j: number) => Float64Array,
 ): Frame {
-  return new Frame(
-    columns.map((name, j) => [name, numeric(f(fittedColumn(X, kind, name, "numeric").values, j))] as const),
+  return Frame.of(
+    columns,
+    columns.map((name, j) => numeric(f(fittedColumn(X, kind, name, "numeric").values, j))),
     X.nRows,
   );
 }

@@ -4,7 +4,7 @@
  * there and still categorical. Levels are kept as labels; the model matches them by name.
  */
 import { z } from "zod";
-import { type Column, Frame } from "../core/frame.js";
+import { Frame } from "../core/frame.js";
 import { type EstimatorJSON, registerKind } from "../core/protocol.js";
 import { BaseTransformer, parseParams } from "./base.js";
 import { acceptedColumns, fittedColumn } from "./columns.js";
@@ -29,11 +29,12 @@ export class KeepCategorical extends BaseTransformer<KeepCategoricalParams, Keep
   }
 
   transform(X: Frame): Frame {
-    const out: Array<[string, Column]> = this.state.columns.map((name) => [
-      name,
-      fittedColumn(X, KIND, name, "categorical"),
-    ]);
-    return new Frame(out, X.nRows);
+    const { columns } = this.state;
+    return Frame.of(
+      columns,
+      columns.map((name) => fittedColumn(X, KIND, name, "categorical")),
+      X.nRows,
+    );
   }
 
   static fromJSON(json: EstimatorJSON): KeepCategorical {

@@ -9,7 +9,7 @@
  * "infrequent_if_exist": unknown levels go to the other column when the feature has one, else all zeros.
  */
 import { z } from "zod";
-import { type Column, Frame, numeric } from "../core/frame.js";
+import { type Column, Frame, namesFor, numeric } from "../core/frame.js";
 import { type EstimatorJSON, registerKind } from "../core/protocol.js";
 import { BaseTransformer, parseParams } from "./base.js";
 import { acceptedColumns, fittedColumn, unknownLevel } from "./columns.js";
@@ -61,6 +61,18 @@ function indexOf(enc: EncodedColumn): Map<string, number> {
   return index;
 }
 
+const outputTables = new WeakMap<EncodedColumn, WeakMap<readonly string[], Int32Array>>();
+
+const names = new WeakMap<EncodedColumn, readonly string[]>();
+function outputNamesOf(enc: EncodedColumn): readonly string[] {
+  let n = names.get(enc);
+  if (n === undefined) {
+    n = enc.outputs.map((o) => `${enc.name}=${o}`);
+    names.set(enc, n);
+  }
+  return n;
+}
+
 export class OneHotEncoder extends BaseTransformer<OneHotEncoderParams, OneHotEncoderState> {
   readonly kind = KIND;
 
@@ -109,7 +121,7 @@ export class OneHotEncoder extends BaseTransformer<OneHotEncoderParams, OneHotEn
 
   /** Output column names, in order. */
   get outputNames(): string[] {
-    return this.state.columns.flatMap((c) => c.outputs.map((o) => `${c.name}=${o}`));
+    return this.state.columns.flatMap((c) => outputNamesOf(c));
   }
 
   transform(X: Frame): Frame {
@@ -117,30 +129,48 @@ export class OneHotEncoder extends BaseTransformer<OneHotEncoderParams, OneHotEn
     // One block for every output column: one allocation instead of one per column, which on a fresh
     // process is dominated by faulting in new pages.
     const block = new Float64Array(n * this.state.columns.reduce((s, enc) => s + enc.outputs.length, 0));
-    const out: Array<[string, Column]> = [];
+    const out: Column[] = [];
     let base = 0;
     for (const enc of this.state.columns) {
       const c = fittedColumn(X, KIND, enc.name, "categorical");
-      const index = indexOf(enc);
-      // Offset into the block per level of this frame's dictionary, so the row loop is a table lookup.
-      const target = Int32Array.from(c.levels, (l) => {
-        const o = index.get(l) ?? (this.params.unknown === "other" ? enc.otherOutput : -1);
-        return o < 0 ? -1 : (base + o) * n;
-      });
+      const outputOf = this.#outputsOf(enc, c.levels);
       for (let i = 0; i < c.codes.length; i++) {
         const code = c.codes[i];
         if (code < 0) continue;
-        const at = target[code];
-        if (at >= 0) block[at + i] = 1;
-        else if (this.params.unknown === "error" && !index.has(c.levels[code]))
+        const o = outputOf[code];
+        if (o >= 0) block[(base + o) * n + i] = 1;
+        else if (this.params.unknown === "error" && !indexOf(enc).has(c.levels[code]))
           throw unknownLevel(enc, c.levels[code], i);
       }
-      enc.outputs.forEach((o, k) => {
-        out.push([`${enc.name}=${o}`, numeric(block.subarray((base + k) * n, (base + k + 1) * n))]);
-      });
+      for (let k = 0; k < enc.outputs.length; k++)
+        out.push(numeric(block.subarray((base + k) * n, (base + k + 1) * n)));
       base += enc.outputs.length;
     }
-    return new Frame(out, n);
+    return Frame.of(
+      namesFor(this.state, () => this.outputNames),
+      out,
+      n,
+    );
+  }
+
+  /**
+   * The output column of each level of a frame's dictionary (-1: none), so the row loop is a table
+   * lookup; kept per dictionary, since frames encoded against the same one share its levels array.
+   */
+  #outputsOf(enc: EncodedColumn, levels: readonly string[]): Int32Array {
+    let byLevels = outputTables.get(enc);
+    if (byLevels === undefined) {
+      byLevels = new WeakMap();
+      outputTables.set(enc, byLevels);
+    }
+    let table = byLevels.get(levels);
+    if (table === undefined) {
+      const index = indexOf(enc);
+      const unknownTo = this.params.unknown === "other" ? enc.otherOutput : -1;
+      table = Int32Array.from(levels, (l) => index.get(l) ?? unknownTo);
+      byLevels.set(levels, table);
+    }
+    return table;
   }
 
   static fromJSON(json: EstimatorJSON): OneHotEncoder {

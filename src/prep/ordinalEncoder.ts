@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { MlshipError } from "../core/errors.js";
-import { type Column, Frame, numeric } from "../core/frame.js";
+import { type Column, Frame, namesFor, numeric } from "../core/frame.js";
 import { type EstimatorJSON, registerKind } from "../core/protocol.js";
 import { BaseTransformer, parseParams } from "./base.js";
 import { acceptedColumns, fittedColumn, unknownLevel } from "./columns.js";
@@ -73,7 +73,7 @@ export class OrdinalEncoder extends BaseTransformer<OrdinalEncoderParams, Ordina
 
   transform(X: Frame): Frame {
     const unknownCode = this.params.unknownValue ?? Number.NaN;
-    const out: Array<[string, Column]> = this.state.columns.map((enc) => {
+    const out: Column[] = this.state.columns.map((enc) => {
       const c = fittedColumn(X, KIND, enc.name, "categorical");
       const index = new Map(enc.categories.map((l, k) => [l, k]));
       const target = Float64Array.from(c.levels, (l) => index.get(l) ?? -1);
@@ -85,9 +85,13 @@ export class OrdinalEncoder extends BaseTransformer<OrdinalEncoderParams, Ordina
         else if (this.params.unknown === "error") throw unknownLevel(enc, c.levels[code], i);
         else values[i] = unknownCode;
       }
-      return [enc.name, numeric(values)];
+      return numeric(values);
     });
-    return new Frame(out, X.nRows);
+    return Frame.of(
+      namesFor(this.state, () => this.state.columns.map((enc) => enc.name)),
+      out,
+      X.nRows,
+    );
   }
 
   static fromJSON(json: EstimatorJSON): OrdinalEncoder {

@@ -18,6 +18,7 @@ import {
   datetime,
   type Frame,
   Frame as FrameClass,
+  namesFor,
   numeric,
 } from "../core/frame.js";
 import { type EstimatorJSON, registerKind } from "../core/protocol.js";
@@ -134,9 +135,8 @@ export class SimpleImputer extends BaseTransformer<SimpleImputerParams, SimpleIm
 
   transform(X: Frame): Frame {
     const { columns, indicators } = this.state;
-    const out: Array<[string, Column]> = [];
-    for (const { name, type, fill } of columns)
-      out.push([name, fillColumn(fittedColumn(X, KIND, name, type), fill)]);
+    const out: Column[] = [];
+    for (const { name, type, fill } of columns) out.push(fillColumn(fittedColumn(X, KIND, name, type), fill));
     if (this.params.addIndicator) {
       for (const name of indicators) {
         const c = X.column(name);
@@ -150,10 +150,14 @@ export class SimpleImputer extends BaseTransformer<SimpleImputerParams, SimpleIm
                 : Number.isNaN(c.values[i]);
           flag[i] = m ? 1 : 0;
         }
-        out.push([`${name}__missing`, numeric(flag)]);
+        out.push(numeric(flag));
       }
     }
-    return new FrameClass(out, X.nRows);
+    const names = namesFor(this.state, () => [
+      ...columns.map((c) => c.name),
+      ...(this.params.addIndicator ? indicators.map((name) => `${name}__missing`) : []),
+    ]);
+    return FrameClass.of(names, out, X.nRows);
   }
 
   static fromJSON(json: EstimatorJSON): SimpleImputer {
@@ -195,8 +199,8 @@ function constantFill(
  */
 function fillColumn(c: Column, fill: number | string): Column {
   if (c.type === "categorical") {
+    if (!c.codes.includes(-1)) return c;
     let code = c.levels.indexOf(fill as string);
-    if (code >= 0 && !c.codes.includes(-1)) return c;
     const levels = code >= 0 ? c.levels : [...c.levels, fill as string];
     if (code < 0) code = c.levels.length;
     const codes = Int32Array.from(c.codes);

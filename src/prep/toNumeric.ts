@@ -3,7 +3,7 @@
  * so models that need numbers can use them. Categorical columns need an encoder instead.
  */
 import { z } from "zod";
-import { type Column, Frame, numeric } from "../core/frame.js";
+import { type Column, Frame, namesFor, numeric } from "../core/frame.js";
 import { type EstimatorJSON, registerKind } from "../core/protocol.js";
 import { BaseTransformer, parseParams } from "./base.js";
 import { acceptedColumns, booleanAsFloat, fittedColumn } from "./columns.js";
@@ -39,16 +39,18 @@ export class ToNumeric extends BaseTransformer<ToNumericParams, ToNumericState> 
   }
 
   transform(X: Frame): Frame {
-    const out: Array<[string, Column]> = this.state.columns.map(({ name, type }) => {
+    const { columns } = this.state;
+    const out: Column[] = columns.map(({ name, type }) => {
       const c = fittedColumn(X, KIND, name, type);
-      return [
-        name,
-        c.type === "numeric"
-          ? c
-          : numeric(c.type === "datetime" ? c.values.slice() : booleanAsFloat(c.values)),
-      ];
+      return c.type === "numeric"
+        ? c
+        : numeric(c.type === "datetime" ? c.values.slice() : booleanAsFloat(c.values));
     });
-    return new Frame(out, X.nRows);
+    return Frame.of(
+      namesFor(this.state, () => columns.map((c) => c.name)),
+      out,
+      X.nRows,
+    );
   }
 
   static fromJSON(json: EstimatorJSON): ToNumeric {

@@ -89,4 +89,31 @@ describe("asCategorical", () => {
     expect(b.levels).toEqual(["false", "true"]);
     expect(Array.from(b.codes)).toEqual([1, 0, -1]);
   });
+
+  it("Frame.of shares one name index among frames built with the same names array", () => {
+    const names = ["x", "y"];
+    const col = () => numeric(Float64Array.from([1, 2]));
+    const a = Frame.of(names, [col(), col()]);
+    const b = Frame.of(names, [col(), col()]);
+    expect(a.names).toBe(b.names);
+    expect(a.names).toEqual(["x", "y"]);
+    expect(Object.isFrozen(a.names)).toBe(true);
+    expect(a.nRows).toBe(2);
+    expect(b.column("y")).not.toBe(a.column("y"));
+    // A frame's own names serve as the key too (slices, selections of all its columns).
+    expect(a.slice(0, 1).names).toBe(a.names);
+    // An array changed since it was first seen gets a layout of its current names, not the old one.
+    names[1] = "z";
+    const c = Frame.of(names, [col(), col()]);
+    expect(c.names).toEqual(["x", "z"]);
+    expect(c.has("y")).toBe(false);
+    expect(c.column("z")).toBeDefined();
+    expect(() => Frame.of(["x", "x"], [col(), col()])).toThrow(/duplicate column name "x"/);
+    expect(() => Frame.of(["x"], [col(), col()])).toThrow(/1 column names for 2 columns/);
+    expect(() => Frame.of(["x", "y"], [col(), numeric(new Float64Array(3))])).toThrow(
+      /column "y" has 3 rows, expected 2/,
+    );
+    // The public constructor is unaffected by a Frame.of that failed.
+    expect(new Frame([["q", col()]]).names).toEqual(["q"]);
+  });
 });

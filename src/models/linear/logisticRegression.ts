@@ -64,6 +64,8 @@ export class LogisticRegression implements Classifier<LogisticRegressionParams, 
   readonly task = "classification" as const;
   readonly params: Readonly<LogisticRegressionParams>;
   #state: LogisticRegressionState | null;
+  /** The target level of each class (the state's, worked out once). */
+  #levelOf: Int32Array | undefined;
 
   constructor(params: Partial<LogisticRegressionParams> = {}, state: LogisticRegressionState | null = null) {
     const p: LogisticRegressionParams = {
@@ -127,6 +129,7 @@ export class LogisticRegression implements Classifier<LogisticRegressionParams, 
       intercept.push(r.x[nVec * p + k]);
     }
     const levels = (y as { levels: readonly string[] }).levels;
+    this.#levelOf = undefined;
     this.#state = {
       featureNames: [...X.names],
       classes: t.classes,
@@ -156,7 +159,8 @@ export class LogisticRegression implements Classifier<LogisticRegressionParams, 
     let finite = true;
     for (let start = 0; start < n; start += SCORE_BLOCK) {
       const len = Math.min(SCORE_BLOCK, n - start);
-      const columns = m.columns.map((x) => x.subarray(start, start + len));
+      // One block (a server's few rows) reads the columns as they are.
+      const columns = len === n ? m.columns : m.columns.map((x) => x.subarray(start, start + len));
       const z = scratch.subarray(0, coef.length * len);
       coef.forEach((w, k) => {
         const zk = z.subarray(k * len, (k + 1) * len);
@@ -236,7 +240,8 @@ export class LogisticRegression implements Classifier<LogisticRegressionParams, 
   #labelsInto(codes: Int32Array): (z: Float64Array, start: number, len: number) => void {
     const s = this.state;
     const nVec = s.coef.length;
-    const levelOf = Int32Array.from(s.classes, (c) => s.targetLevels.indexOf(c));
+    this.#levelOf ??= Int32Array.from(s.classes, (c) => s.targetLevels.indexOf(c));
+    const levelOf = this.#levelOf;
     return (z, start, n) => {
       if (nVec === 1) {
         for (let i = 0; i < n; i++) codes[start + i] = levelOf[z[i] > 0 ? 1 : 0];
@@ -260,6 +265,19 @@ export class LogisticRegression implements Classifier<LogisticRegressionParams, 
     const codes = new Int32Array(X.nRows);
     this.#decision(X, this.#labelsInto(codes));
     return categorical(codes, this.state.targetLevels);
+  }
+
+  /** Labels and probabilities from one pass of decision values, where predict and predictProba make two. */
+  predictWithProba(X: Frame): { labels: Column; proba: Float64Array } {
+    const codes = new Int32Array(X.nRows);
+    const proba = new Float64Array(X.nRows * this.state.classes.length);
+    const labels = this.#labelsInto(codes);
+    const probabilities = this.#probabilitiesInto(proba);
+    this.#decision(X, (z, start, len) => {
+      labels(z, start, len);
+      probabilities(z, start, len);
+    });
+    return { labels: categorical(codes, this.state.targetLevels), proba };
   }
 
   predictThrough(step: Transformer, X: Frame): Column | undefined {

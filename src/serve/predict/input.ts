@@ -12,7 +12,7 @@ import type { ArtifactPayload } from "../../artifact/index.js";
 import { MlshipError } from "../../core/errors.js";
 import { type Column, type ColumnType, Frame } from "../../core/frame.js";
 import type { DatasetSchema } from "../../data/index.js";
-import { encodeStrings, parseIsoDate } from "../../data/index.js";
+import { parseIsoDate, SharedLevels } from "../../data/index.js";
 import type { LoadedModel } from "./models.js";
 
 export interface RowProblem {
@@ -108,8 +108,15 @@ export function rowReader(
   schema: DatasetSchema,
   options: { passThrough?: readonly string[] } = {},
 ): RowReader {
-  const columns = schema.columns.map((c) => ({ name: c.name, type: c.type, cell: jsonCell(c.type) }));
-  const known = new Set(columns.map((c) => c.name));
+  // Categorical columns share their levels from request to request (see SharedLevels).
+  const columns = schema.columns.map((c) => ({
+    name: c.name,
+    type: c.type,
+    cell: jsonCell(c.type),
+    levels: new SharedLevels(),
+  }));
+  const names = columns.map((c) => c.name);
+  const known = new Set(names);
   const passThrough = new Set(options.passThrough ?? []);
 
   const problemsOf = (rows: readonly Record<string, unknown>[], firstRow: number): InputError => {
@@ -168,8 +175,9 @@ export function rowReader(
           sinks[j].values[i] = v === null ? sinks[j].missing : (v as never);
         }
       }
-      return new Frame(
-        columns.map((c, j) => [c.name, toColumn(c.type, sinks[j].values)]),
+      return Frame.of(
+        names,
+        columns.map((c, j) => toColumn(c.type, sinks[j].values, c.levels)),
         n,
       );
     },
@@ -193,7 +201,7 @@ function sinkOf(type: ColumnType, n: number): Sink {
   }
 }
 
-function toColumn(type: ColumnType, values: Sink["values"]): Column {
+function toColumn(type: ColumnType, values: Sink["values"], shared: SharedLevels): Column {
   switch (type) {
     case "numeric":
     case "datetime":
@@ -201,7 +209,7 @@ function toColumn(type: ColumnType, values: Sink["values"]): Column {
     case "boolean":
       return { type, values: values as Int8Array };
     case "categorical": {
-      const { codes, levels } = encodeStrings(values as Array<string | null>);
+      const { codes, levels } = shared.encode(values as Array<string | null>);
       return { type, codes, levels };
     }
   }

@@ -96,6 +96,19 @@ describe("classification targets", () => {
     for (let i = 0; i < 5; i++) expect(proba[3 * i] + proba[3 * i + 1] + proba[3 * i + 2]).toBeCloseTo(1, 12);
   });
 
+  it("predictWithProba gives predict's labels and predictProba's probabilities in one pass", () => {
+    for (const { X, y } of [iris, cancer]) {
+      const m = new LogisticRegression().fit(X, y);
+      const { labels, proba } = m.predictWithProba(X);
+      expect(labels).toEqual(m.predict(X));
+      expect(Array.from(proba)).toEqual(Array.from(m.predictProba(X)));
+    }
+    // Over more than one block of rows (the kernels score 4,096 at a time) too.
+    const big = cancer.X.take(Int32Array.from({ length: 5000 }, (_, i) => i % cancer.X.nRows));
+    const m = new LogisticRegression().fit(cancer.X, cancer.y);
+    expect(Array.from(m.predictWithProba(big).proba)).toEqual(Array.from(m.predictProba(big)));
+  });
+
   it("class weights move the decision towards the heavier class", () => {
     const plain = new LogisticRegression().fit(cancer.X, cancer.y).state.intercept[0];
     const heavy = new LogisticRegression({ classWeight: { "1": 5 } }).fit(cancer.X, cancer.y).state
